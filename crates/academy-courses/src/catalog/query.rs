@@ -1,0 +1,129 @@
+//! Reading the catalog: filters, pagination and language choice.
+
+use std::sync::Arc;
+
+use super::{Catalog, CourseEntry, Cursor};
+use crate::vocab::{Language, Level, Mechanism, Visibility};
+
+/// Filters of the course list; `None` means any.
+#[derive(Clone, Debug, Default)]
+pub struct CourseFilter {
+    pub mechanism: Option<Mechanism>,
+    /// Only courses offered in this language.
+    pub language: Option<Language>,
+    pub level: Option<Level>,
+}
+
+/// One page of a list.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<Cursor>,
+}
+
+/// The languages a reader asked for, best first: `?lang=` then `Accept-Language`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct LanguagePreference(Vec<Language>);
+
+/// The language chosen for a response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Resolved {
+    /// The language served.
+    pub language: Language,
+    /// True when the reader asked for languages and none of them was available.
+    pub fallback: bool,
+}
+
+impl LanguagePreference {
+    /// Builds the preference from an explicit choice and an `Accept-Language` header value.
+    pub fn new(explicit: Option<Language>, accept_language: Option<&str>) -> Self {
+        let mut ranked: Vec<Language> = explicit.into_iter().collect();
+        for language in accept_language
+            .map(Language::ranked_from_accept_language)
+            .unwrap_or_default()
+        {
+            if !ranked.contains(&language) {
+                ranked.push(language);
+            }
+        }
+        LanguagePreference(ranked)
+    }
+
+    /// The first preferred language among `available`, or `default` (a fallback when any
+    /// preference was expressed).
+    pub fn resolve(&self, available: impl Fn(Language) -> bool, default: Language) -> Resolved {
+        match self.0.iter().find(|l| available(**l)) {
+            Some(language) => Resolved {
+                language: *language,
+                fallback: false,
+            },
+            None => Resolved {
+                language: default,
+                fallback: !self.0.is_empty(),
+            },
+        }
+    }
+}
+
+impl Catalog {
+    /// Public courses matching `filter`, in catalog order, `limit` at a time after `after`.
+    pub fn list(
+        &self,
+        filter: &CourseFilter,
+        limit: usize,
+        after: Option<&Cursor>,
+    ) -> Page<&Arc<CourseEntry>> {
+        let mut matching = self
+            .courses
+            .iter()
+            .filter(|c| c.visibility == Visibility::Public)
+            .filter(|c| filter.mechanism.is_none_or(|m| c.mechanisms.contains(&m)))
+            .filter(|c| filter.level.is_none_or(|l| c.level == l))
+            .filter(|c| filter.language.is_none_or(|l| c.texts.contains_key(&l)))
+            .filter(|c| {
+                after.is_none_or(|a| (c.order, c.slug.as_str()) > (a.order, a.slug.as_str()))
+            });
+        let items: Vec<_> = matching.by_ref().take(limit).collect();
+        let next = match (items.last(), matching.next()) {
+            (Some(last), Some(_)) => Some(Cursor {
+                order: last.order,
+                slug: last.slug.clone(),
+            }),
+            _ => None,
+        };
+        Page { items, next }
+    }
+
+    /// A public course by slug. Cohort-only courses are not found here.
+    pub fn course(&self, slug: &str) -> Option<&Arc<CourseEntry>> {
+        self.by_slug
+            .get(slug)
+            .filter(|c| c.visibility == Visibility::Public)
+    }
+
+    /// Every mechanism of the vocabulary with the number of public courses tagged with it.
+    pub fn mechanism_counts(&self) -> Vec<(Mechanism, usize)> {
+        Mechanism::ALL
+            .iter()
+            .map(|m| {
+                let count = self
+                    .courses
+                    .iter()
+                    .filter(|c| c.visibility == Visibility::Public && c.mechanisms.contains(m))
+                    .count();
+                (*m, count)
+            })
+            .collect()
+    }
+
+    /// Whether any content has been imported.
+    pub fn is_loaded(&self) -> bool {
+        self.version.is_some()
+    }
+
+    /// Every live course, public or not (for search indexing and statistics).
+    pub fn all_courses(&self) -> &[Arc<CourseEntry>] {
+        &self.courses
+    }
+}

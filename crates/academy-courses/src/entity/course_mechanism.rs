@@ -1,0 +1,17 @@
+//! The `course_mechanisms` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "course_mechanisms")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub course_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub mechanism: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! The `lesson_translations` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "lesson_translations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub lesson_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub language: String,
+    pub title: String,
+    pub markdown: String,
+    pub html: String,
+    pub content_hash: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

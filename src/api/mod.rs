@@ -1,0 +1,46 @@
+//! The HTTP API: thin poem-openapi handlers over the domain crates.
+
+pub mod content;
+pub mod courses;
+pub mod error;
+pub mod health;
+pub mod lessons;
+
+use poem_openapi::{OpenApiService, Tags};
+
+use crate::state::AppState;
+
+#[derive(Tags)]
+pub enum ApiTags {
+    /// Courses, lessons and quizzes.
+    Catalog,
+    /// Probes for load balancers and orchestrators.
+    Operations,
+}
+
+/// The whole documented API.
+pub type Api = (health::HealthApi, courses::CoursesApi, lessons::LessonsApi);
+
+/// Builds the OpenAPI service for `state`.
+pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
+    OpenApiService::new(
+        (
+            health::HealthApi {
+                state: state.clone(),
+            },
+            courses::CoursesApi {
+                state: state.clone(),
+            },
+            lessons::LessonsApi {
+                state: state.clone(),
+            },
+        ),
+        "ISHR Academy API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Courses on the UN human-rights mechanisms for human rights defenders. Errors are JSON \
+         `{code, message}`; content responses carry `ETag` and `Content-Language` and honour \
+         `If-None-Match`, `?lang=` and `Accept-Language`.",
+    )
+}

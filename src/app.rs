@@ -1,0 +1,119 @@
+//! Assembling the application from a [`Config`]: storage, content, routes.
+
+use std::time::Duration;
+
+use academy_courses::{content, import};
+use academy_migrations::{Migrator, MigratorTrait};
+use anyhow::Context;
+use poem::{
+    Endpoint, EndpointExt, Route,
+    middleware::{CatchPanic, SetHeader},
+};
+
+use crate::{
+    api,
+    config::Config,
+    http::{compression::Compression, errors::JsonErrors},
+    state::AppState,
+};
+
+/// A ready-to-serve Academy: migrated storage, loaded content.
+pub struct Academy {
+    pub state: AppState,
+    pub config: Config,
+}
+
+impl Academy {
+    /// Connects to the database, migrates it, imports `content_dir` if the database holds no
+    /// content yet, and loads the catalog.
+    pub async fn start(config: Config) -> anyhow::Result<Academy> {
+        if config.uses_sqlite() {
+            std::fs::create_dir_all(&config.data_dir).with_context(|| {
+                format!("creating the data directory {}", config.data_dir.display())
+            })?;
+        }
+        let db = academy_migrations::connect(&config.database_url(), config.db_max_connections)
+            .await
+            .context("connecting to the database")?;
+        Migrator::up(&db, None)
+            .await
+            .context("migrating the database")?;
+        if import::latest_version(&db).await?.is_none() {
+            import_initial_content(&db, &config).await?;
+        }
+        let state = AppState::load(db).await?;
+        Ok(Academy { state, config })
+    }
+
+    /// The HTTP application: the API, its OpenAPI document and Swagger UI.
+    pub fn endpoint(&self) -> impl Endpoint + 'static {
+        let service = api::service(&self.state);
+        let spec = service.spec_endpoint();
+        let docs = service.swagger_ui();
+        Route::new()
+            .nest("/", service)
+            .at("/openapi.json", spec)
+            .nest("/docs", docs)
+            .with(Compression::default())
+            .with(JsonErrors)
+            .with(CatchPanic::new())
+            .with(
+                SetHeader::new()
+                    .overriding("X-Content-Type-Options", "nosniff")
+                    .overriding("Referrer-Policy", "no-referrer"),
+            )
+    }
+
+    /// Reloads the catalog whenever another import lands in the database (from this node's CLI
+    /// or another node), checking every `every`.
+    pub fn spawn_content_poll(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                if let Err(e) = state.refresh_catalog().await {
+                    tracing::warn!(error = format!("{e:#}"), "checking for new content failed");
+                }
+            }
+        })
+    }
+}
+
+async fn import_initial_content(
+    db: &sea_orm::DatabaseConnection,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let dir = &config.content_dir;
+    if !dir.is_dir() {
+        tracing::warn!(dir = %dir.display(), "no content directory: serving an empty catalog until `academy import`");
+        return Ok(());
+    }
+    let content = content::load_dir(dir).map_err(|problems| {
+        for problem in &problems.0 {
+            tracing::error!("{problem}");
+        }
+        anyhow::anyhow!(
+            "the content in {} has {} problem(s); run `academy check`",
+            dir.display(),
+            problems.0.len()
+        )
+    })?;
+    match import::import(db, &content, |_, _, _| {}).await {
+        Ok(report) => tracing::info!(
+            courses = content.courses.len(),
+            version = &report.version[..12],
+            "content imported"
+        ),
+        // Another node may have imported the same content at the same moment.
+        Err(e) if import::latest_version(db).await?.is_some() => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "initial import skipped: content arrived meanwhile"
+            );
+        }
+        Err(e) => return Err(e.context("importing the initial content")),
+    }
+    Ok(())
+}

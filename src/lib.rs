@@ -1,0 +1,11 @@
+//! The ISHR Academy server: configuration, application assembly and the HTTP API over the
+//! domain crates (`academy-courses`, …).
+
+pub mod api;
+pub mod app;
+pub mod config;
+pub mod http;
+pub mod state;
+
+pub use app::Academy;
+pub use config::Config;

@@ -1,0 +1,50 @@
+//! What every request handler shares: the database pool and the current catalog snapshot.
+
+use std::sync::Arc;
+
+use academy_courses::catalog::{Catalog, current_version};
+use anyhow::Context;
+use arc_swap::ArcSwap;
+use sea_orm::DatabaseConnection;
+
+/// Shared, cheaply clonable application state.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    catalog: Arc<ArcSwap<Catalog>>,
+}
+
+impl AppState {
+    /// Builds the state and loads the catalog from the database.
+    pub async fn load(db: DatabaseConnection) -> anyhow::Result<AppState> {
+        let catalog = Catalog::load(&db).await.context("loading the catalog")?;
+        Ok(AppState {
+            db,
+            catalog: Arc::new(ArcSwap::from_pointee(catalog)),
+        })
+    }
+
+    /// The catalog snapshot to answer one request from.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog.load_full()
+    }
+
+    /// Reloads the catalog if the database holds another content version than the one loaded
+    /// (after an import by this or another node). Returns whether it reloaded.
+    pub async fn refresh_catalog(&self) -> anyhow::Result<bool> {
+        let loaded = self.catalog.load().version.as_ref().map(|v| v.hash.clone());
+        let current = current_version(&self.db).await?.map(|v| v.hash);
+        if loaded == current {
+            return Ok(false);
+        }
+        let catalog = Catalog::load(&self.db)
+            .await
+            .context("reloading the catalog")?;
+        tracing::info!(
+            version = catalog.version.as_ref().map(|v| &v.hash[..12]),
+            "catalog reloaded"
+        );
+        self.catalog.store(Arc::new(catalog));
+        Ok(true)
+    }
+}
