@@ -46,7 +46,7 @@ impl Academy {
     }
 
     /// The HTTP application: the API, its OpenAPI document and Swagger UI.
-    pub fn endpoint(&self) -> impl Endpoint + 'static {
+    pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> + 'static {
         let service = api::service(&self.state);
         let spec = service.spec_endpoint();
         let docs = service.swagger_ui();

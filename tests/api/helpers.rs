@@ -1,0 +1,105 @@
+//! Builders shared by the API tests: an in-process Academy on a fresh database.
+
+use std::path::{Path, PathBuf};
+
+use academy::{Academy, Config};
+use academy_testing::TestDb;
+use poem::{
+    EndpointExt,
+    http::{HeaderMap, StatusCode},
+    test::TestClient,
+};
+use serde_json::Value;
+
+/// The courses shipped in the repository.
+pub fn shipped_courses() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("courses")
+}
+
+/// An Academy served in-process on its own database.
+pub struct TestApp {
+    pub academy: Academy,
+    pub client: TestClient<poem::endpoint::BoxEndpoint<'static>>,
+    pub db: TestDb,
+    _data_dir: tempfile::TempDir,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the stable error shape and returns the `code`.
+    pub fn error_code(&self) -> String {
+        let body = self.json();
+        assert!(
+            body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "no message in {body}"
+        );
+        body["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no code in {body}"))
+            .to_owned()
+    }
+}
+
+impl TestApp {
+    /// An app on `db` that imports `content` at start (as `academy serve` does).
+    pub async fn with_content(db: TestDb, content: &Path) -> TestApp {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            database_url: Some(db.url.clone()),
+            data_dir: data_dir.path().to_owned(),
+            content_dir: content.to_owned(),
+            content_poll_seconds: 0,
+            db_max_connections: 4,
+            ..Config::default()
+        };
+        let academy = Academy::start(config).await.expect("the academy starts");
+        let client = TestClient::new(academy.endpoint().boxed());
+        TestApp {
+            academy,
+            client,
+            db,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// An app serving the shipped courses.
+    pub async fn shipped(db: TestDb) -> TestApp {
+        Self::with_content(db, &shipped_courses()).await
+    }
+
+    /// GET `uri` with extra headers.
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.client.get(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await;
+        let status = response.0.status();
+        let headers = response.0.headers().clone();
+        let body = response.0.into_body().into_vec().await.expect("body");
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.get_with(uri, &[]).await
+    }
+}
