@@ -66,6 +66,7 @@ impl TestDb {
 
     async fn postgres() -> anyhow::Result<Option<TestDb>> {
         let Ok(server) = std::env::var(POSTGRES_ENV) else {
+            anyhow::ensure!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set in CI");
             eprintln!("{POSTGRES_ENV} is not set: skipping the PostgreSQL variant of this test");
             return Ok(None);
         };
