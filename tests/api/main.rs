@@ -1,4 +1,6 @@
 //! End-to-end tests of the HTTP API as a client sees it, on SQLite and PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod catalog;
 mod helpers;

@@ -141,11 +141,11 @@ impl ModuleEntry {
 
 /// Picks one translation: `language` if present, otherwise the default language.
 /// Returns the language served and whether that is a fallback.
-pub fn pick<'a, T>(
-    translations: &'a BTreeMap<Language, T>,
+pub fn pick<T>(
+    translations: &BTreeMap<Language, T>,
     language: Language,
     default: Language,
-) -> Option<(Language, &'a T, bool)> {
+) -> Option<(Language, &T, bool)> {
     match translations.get(&language) {
         Some(text) => Some((language, text, false)),
         None => translations.get(&default).map(|text| (default, text, true)),

@@ -184,13 +184,13 @@ pub(crate) fn parse(p: &mut FileProblems, source: &str, folder_name: &str) -> Op
 
     let title = texts(p, &raw.title, "title");
     let summary = texts(p, &raw.summary, "summary");
-    if let Some(default) = default_language {
-        if !title.contains_key(&default) {
-            p.at(
-                raw.title.span().start,
-                format!("title is missing in the default language `{default}`"),
-            );
-        }
+    if let Some(default) = default_language
+        && !title.contains_key(&default)
+    {
+        p.at(
+            raw.title.span().start,
+            format!("title is missing in the default language `{default}`"),
+        );
     }
     let title_langs: BTreeSet<_> = title.keys().collect();
     let summary_langs: BTreeSet<_> = summary.keys().collect();
