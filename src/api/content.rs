@@ -1,12 +1,24 @@
 //! What every content response shares: language choice, ETags and conditional requests.
 
+use std::{
+    collections::HashMap,
+    marker::PhantomData,
+    sync::{Arc, RwLock},
+};
+
 use academy_courses::{
     catalog::{LanguagePreference, Resolved},
     sha256_hex,
     vocab::Language,
 };
-use poem::Request;
-use poem_openapi::{ApiResponse, payload::Json, types::ToJSON};
+use bytes::Bytes;
+use poem::{IntoResponse, Request, Response};
+use poem_openapi::{
+    ApiResponse,
+    payload::Payload,
+    registry::{MetaSchemaRef, Registry},
+    types::{ToJSON, Type},
+};
 
 use super::error::ApiError;
 
@@ -19,13 +31,75 @@ const CACHE_CONTROL: &str = "public, max-age=300";
 /// Responses vary with these request headers.
 const VARY: &str = "Accept-Language, Accept-Encoding";
 
+/// Upper bound on the cached response bodies; the cache starts over when it is full.
+const CACHE_BUDGET: usize = 64 << 20;
+
+/// Serialised content bodies by ETag. An ETag names one representation of one content version,
+/// so an entry never goes stale: each version is serialised once, not once per request.
+#[derive(Clone, Default)]
+pub struct BodyCache(Arc<RwLock<CachedBodies>>);
+
+#[derive(Default)]
+struct CachedBodies {
+    entries: HashMap<String, Bytes>,
+    bytes: usize,
+}
+
+impl BodyCache {
+    fn get_or_insert(&self, etag: &str, render: impl FnOnce() -> Bytes) -> Bytes {
+        if let Some(hit) = self
+            .0
+            .read()
+            .ok()
+            .and_then(|c| c.entries.get(etag).cloned())
+        {
+            return hit;
+        }
+        let body = render();
+        if let Ok(mut cache) = self.0.write() {
+            if cache.bytes + body.len() > CACHE_BUDGET {
+                *cache = CachedBodies::default();
+            }
+            cache.bytes += body.len();
+            cache.entries.insert(etag.to_owned(), body.clone());
+        }
+        body
+    }
+}
+
+/// A JSON body of type `T`, already serialised. Documented in the OpenAPI spec as `T`.
+pub struct JsonBody<T> {
+    bytes: Bytes,
+    _type: PhantomData<fn() -> T>,
+}
+
+const JSON: &str = "application/json; charset=utf-8";
+
+impl<T: Type> Payload for JsonBody<T> {
+    const CONTENT_TYPE: &'static str = JSON;
+
+    fn schema_ref() -> MetaSchemaRef {
+        T::schema_ref()
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+}
+
+impl<T: Send> IntoResponse for JsonBody<T> {
+    fn into_response(self) -> Response {
+        Response::builder().content_type(JSON).body(self.bytes)
+    }
+}
+
 /// A content response, or "not modified" when the client already has this version.
 #[derive(ApiResponse)]
 pub enum Content<T: ToJSON + Send> {
     /// The content, in the language named by `Content-Language`.
     #[oai(status = 200)]
     Ok(
-        Json<T>,
+        JsonBody<T>,
         /// Version of this representation; send it back in `If-None-Match`.
         #[oai(header = "ETag")]
         String,
@@ -66,24 +140,30 @@ fn not_modified(request: &Request, etag: &str) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == wanted)
 }
 
-/// Answers 304 when the client has `etag` already, otherwise builds the body.
+/// Answers 304 when the client has `etag` already; otherwise the body for `etag` from the
+/// cache, building and serialising it with `body` on the first request.
 pub fn respond<T: ToJSON + Send>(
+    cache: &BodyCache,
     request: &Request,
     etag: String,
     language: &str,
     body: impl FnOnce() -> T,
 ) -> Content<T> {
     if not_modified(request, &etag) {
-        Content::NotModified(etag, CACHE_CONTROL.to_owned(), VARY.to_owned())
-    } else {
-        Content::Ok(
-            Json(body()),
-            etag,
-            language.to_owned(),
-            CACHE_CONTROL.to_owned(),
-            VARY.to_owned(),
-        )
+        return Content::NotModified(etag, CACHE_CONTROL.to_owned(), VARY.to_owned());
     }
+    let bytes = cache.get_or_insert(&etag, || Bytes::from(body().to_json_string()));
+    let body = JsonBody {
+        bytes,
+        _type: PhantomData,
+    };
+    Content::Ok(
+        body,
+        etag,
+        language.to_owned(),
+        CACHE_CONTROL.to_owned(),
+        VARY.to_owned(),
+    )
 }
 
 /// Reads the language preference: `?lang=` first, then `Accept-Language`.

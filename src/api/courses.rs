@@ -15,7 +15,7 @@ use poem_openapi::{
 
 use super::{
     ApiTags,
-    content::{Content, etag, parse_language, preference, resolved_tag, respond},
+    content::{BodyCache, Content, etag, parse_language, preference, resolved_tag, respond},
     error::ApiError,
 };
 use crate::state::AppState;
@@ -195,6 +195,7 @@ pub fn find_course(
 
 pub struct CoursesApi {
     pub state: AppState,
+    pub bodies: BodyCache,
 }
 
 #[OpenApi(tag = "ApiTags::Catalog")]
@@ -273,12 +274,16 @@ impl CoursesApi {
             &format!("{filter:?}|{limit}|{:?}|{preference:?}", cursor.0),
         ]);
         let next_cursor = page.next.map(|c| c.encode());
-        Ok(respond(request, tag, &languages.join(", "), || {
-            CourseList {
+        Ok(respond(
+            &self.bodies,
+            request,
+            tag,
+            &languages.join(", "),
+            || CourseList {
                 courses,
                 next_cursor,
-            }
-        }))
+            },
+        ))
     }
 
     /// Get a course and its syllabus
@@ -300,9 +305,13 @@ impl CoursesApi {
         let resolved =
             preference.resolve(|l| course.texts.contains_key(&l), course.default_language);
         let tag = etag(&["course", &course.hash, &resolved_tag(resolved)]);
-        Ok(respond(request, tag, resolved.language.as_str(), || {
-            detail(&course, &preference)
-        }))
+        Ok(respond(
+            &self.bodies,
+            request,
+            tag,
+            resolved.language.as_str(),
+            || detail(&course, &preference),
+        ))
     }
 
     /// List the mechanisms

@@ -9,7 +9,7 @@ use poem_openapi::{
 
 use super::{
     ApiTags,
-    content::{Content, etag, preference, resolved_tag, respond},
+    content::{BodyCache, Content, etag, preference, resolved_tag, respond},
     courses::find_course,
     error::ApiError,
 };
@@ -103,6 +103,7 @@ fn count(n: usize) -> u32 {
 
 pub struct LessonsApi {
     pub state: AppState,
+    pub bodies: BodyCache,
 }
 
 #[OpenApi(tag = "ApiTags::Catalog")]
@@ -162,25 +163,31 @@ impl LessonsApi {
                 title: t.title.clone(),
             })
         };
-        Ok(respond(request, tag, language.as_str(), || Lesson {
-            course: course.slug.clone(),
-            course_title: course
-                .text(language)
-                .map(|t| t.title.clone())
-                .unwrap_or_default(),
-            module: module_ref(&course, entry.module, language),
-            slug: entry.slug.clone(),
-            title: text.title.clone(),
-            minutes: entry.minutes,
-            language: language.to_string(),
-            fallback,
-            markdown: text.markdown.clone(),
-            html: text.html.clone(),
-            position: count(index + 1),
-            lesson_count: count(course.lessons.len()),
-            previous: index.checked_sub(1).and_then(link),
-            next: link(index + 1),
-        }))
+        Ok(respond(
+            &self.bodies,
+            request,
+            tag,
+            language.as_str(),
+            || Lesson {
+                course: course.slug.clone(),
+                course_title: course
+                    .text(language)
+                    .map(|t| t.title.clone())
+                    .unwrap_or_default(),
+                module: module_ref(&course, entry.module, language),
+                slug: entry.slug.clone(),
+                title: text.title.clone(),
+                minutes: entry.minutes,
+                language: language.to_string(),
+                fallback,
+                markdown: text.markdown.clone(),
+                html: text.html.clone(),
+                position: count(index + 1),
+                lesson_count: count(course.lessons.len()),
+                previous: index.checked_sub(1).and_then(link),
+                next: link(index + 1),
+            },
+        ))
     }
 
     /// Get a quiz's questions
@@ -229,32 +236,38 @@ impl LessonsApi {
             &entry.slug,
             &resolved_tag(academy_courses::catalog::Resolved { language, fallback }),
         ]);
-        Ok(respond(request, tag, language.as_str(), || Quiz {
-            course: course.slug.clone(),
-            module: module_ref(&course, entry.module, language),
-            slug: entry.slug.clone(),
-            title: text.title.clone(),
-            pass_mark: entry.pass_mark,
-            language: language.to_string(),
-            fallback,
-            questions: entry
-                .questions
-                .iter()
-                .zip(&text.questions)
-                .map(|(key, q)| QuestionView {
-                    id: q.id.clone(),
-                    kind: key.kind.to_string(),
-                    prompt: q.prompt.clone(),
-                    choices: q
-                        .choices
-                        .iter()
-                        .map(|c| Choice {
-                            id: c.id.clone(),
-                            text: c.text.clone(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }))
+        Ok(respond(
+            &self.bodies,
+            request,
+            tag,
+            language.as_str(),
+            || Quiz {
+                course: course.slug.clone(),
+                module: module_ref(&course, entry.module, language),
+                slug: entry.slug.clone(),
+                title: text.title.clone(),
+                pass_mark: entry.pass_mark,
+                language: language.to_string(),
+                fallback,
+                questions: entry
+                    .questions
+                    .iter()
+                    .zip(&text.questions)
+                    .map(|(key, q)| QuestionView {
+                        id: q.id.clone(),
+                        kind: key.kind.to_string(),
+                        prompt: q.prompt.clone(),
+                        choices: q
+                            .choices
+                            .iter()
+                            .map(|c| Choice {
+                                id: c.id.clone(),
+                                text: c.text.clone(),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        ))
     }
 }

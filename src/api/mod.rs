@@ -23,6 +23,7 @@ pub type Api = (health::HealthApi, courses::CoursesApi, lessons::LessonsApi);
 
 /// Builds the OpenAPI service for `state`.
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
+    let bodies = content::BodyCache::default();
     OpenApiService::new(
         (
             health::HealthApi {
@@ -30,9 +31,11 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
             },
             courses::CoursesApi {
                 state: state.clone(),
+                bodies: bodies.clone(),
             },
             lessons::LessonsApi {
                 state: state.clone(),
+                bodies,
             },
         ),
         "ISHR Academy API",
