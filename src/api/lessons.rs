@@ -1,6 +1,11 @@
 //! Reading endpoints: a lesson, and a quiz's questions (never its answers).
 
-use academy_courses::catalog::{CourseEntry, pick};
+use std::{collections::BTreeMap, sync::Arc};
+
+use academy_courses::{
+    catalog::{CourseEntry, LanguagePreference, Resolved, pick},
+    vocab::Language,
+};
 use poem::Request;
 use poem_openapi::{
     Object, OpenApi,
@@ -97,6 +102,32 @@ fn module_ref(
     }
 }
 
+/// The best translation of a lesson or quiz for `preference`, the language served, and the
+/// ETag of that representation.
+fn translation<'a, T>(
+    course: &CourseEntry,
+    translations: &'a BTreeMap<Language, Arc<T>>,
+    preference: &LanguagePreference,
+    kind: &str,
+    slug: &str,
+) -> Result<(Resolved, &'a T, String), ApiError> {
+    let default = course.default_language;
+    let wanted = preference.resolve(|l| translations.contains_key(&l), default);
+    let (language, text, missing) =
+        pick(translations, wanted.language, default).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{kind} {}/{slug} has no text in its default language",
+                course.slug
+            )
+        })?;
+    let resolved = Resolved {
+        language,
+        fallback: wanted.fallback || missing,
+    };
+    let tag = etag(&[kind, &course.hash, slug, &resolved_tag(resolved)]);
+    Ok((resolved, text, tag))
+}
+
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
@@ -132,29 +163,13 @@ impl LessonsApi {
             )
         })?;
         let entry = &course.lessons[index];
-        let wanted = preference.resolve(
-            |l| entry.translations.contains_key(&l),
-            course.default_language,
-        );
-        let Some((language, text, missing)) = pick(
+        let (Resolved { language, fallback }, text, tag) = translation(
+            &course,
             &entry.translations,
-            wanted.language,
-            course.default_language,
-        ) else {
-            return Err(anyhow::anyhow!(
-                "lesson {}/{} has no text in its default language",
-                course.slug,
-                entry.slug
-            )
-            .into());
-        };
-        let fallback = wanted.fallback || missing;
-        let tag = etag(&[
+            &preference,
             "lesson",
-            &course.hash,
             &entry.slug,
-            &resolved_tag(academy_courses::catalog::Resolved { language, fallback }),
-        ]);
+        )?;
         let link = |i: usize| {
             let l = course.lessons.get(i)?;
             let (_, t, _) = pick(&l.translations, language, course.default_language)?;
@@ -213,29 +228,13 @@ impl LessonsApi {
                 format!("course `{}` has no quiz `{}`", course.slug, quiz.0),
             )
         })?;
-        let wanted = preference.resolve(
-            |l| entry.translations.contains_key(&l),
-            course.default_language,
-        );
-        let Some((language, text, missing)) = pick(
+        let (Resolved { language, fallback }, text, tag) = translation(
+            &course,
             &entry.translations,
-            wanted.language,
-            course.default_language,
-        ) else {
-            return Err(anyhow::anyhow!(
-                "quiz {}/{} has no text in its default language",
-                course.slug,
-                entry.slug
-            )
-            .into());
-        };
-        let fallback = wanted.fallback || missing;
-        let tag = etag(&[
+            &preference,
             "quiz",
-            &course.hash,
             &entry.slug,
-            &resolved_tag(academy_courses::catalog::Resolved { language, fallback }),
-        ]);
+        )?;
         Ok(respond(
             &self.bodies,
             request,

@@ -37,7 +37,8 @@ fn broken_content() -> tempfile::TempDir {
         ("sample-course", "sample-course"),
         ("cohort-course", "cohort-course"),
     ] {
-        copy(&Path::new(FIXTURES).join(from), &dir.path().join(to));
+        academy_testing::copy_dir(&Path::new(FIXTURES).join(from), &dir.path().join(to))
+            .expect("copy");
     }
     std::fs::write(
         dir.path().join("sample-course/en/third-lesson.md"),
@@ -50,18 +51,6 @@ fn broken_content() -> tempfile::TempDir {
         .replace("human-rights-council", "security-council");
     std::fs::write(course, text).expect("write");
     dir
-}
-
-fn copy(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read") {
-        let entry = entry.expect("entry");
-        if entry.path().is_dir() {
-            copy(&entry.path(), &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
-        }
-    }
 }
 
 #[test]

@@ -14,23 +14,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFi
 
 const VALID: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/valid");
 
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy");
-        }
-    }
-}
-
 /// A writable copy of the valid fixture.
 fn content_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
-    copy_dir(Path::new(VALID), dir.path());
+    academy_testing::copy_dir(Path::new(VALID), dir.path()).expect("copy the fixture");
     dir
 }
 

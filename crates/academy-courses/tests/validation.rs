@@ -13,7 +13,7 @@ const VALID: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/valid")
 /// problems found, as `path:line: message` with paths relative to the copy.
 fn problems_after(edit: impl FnOnce(&Path)) -> Vec<String> {
     let dir = tempfile::tempdir().expect("temp dir");
-    copy_dir(Path::new(VALID), dir.path());
+    academy_testing::copy_dir(Path::new(VALID), dir.path()).expect("copy the fixture");
     edit(dir.path());
     match load_dir(dir.path()) {
         Ok(_) => vec![],
@@ -25,19 +25,6 @@ fn problems_after(edit: impl FnOnce(&Path)) -> Vec<String> {
                     .replace(&format!("{}/", dir.path().display()), "")
             })
             .collect(),
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy");
-        }
     }
 }
 

@@ -66,7 +66,10 @@ impl TestDb {
 
     async fn postgres() -> anyhow::Result<Option<TestDb>> {
         let Ok(server) = std::env::var(POSTGRES_ENV) else {
-            anyhow::ensure!(std::env::var_os("CI").is_none(), "{POSTGRES_ENV} must be set in CI");
+            anyhow::ensure!(
+                std::env::var_os("CI").is_none(),
+                "{POSTGRES_ENV} must be set in CI"
+            );
             eprintln!("{POSTGRES_ENV} is not set: skipping the PostgreSQL variant of this test");
             return Ok(None);
         };
@@ -151,4 +154,19 @@ macro_rules! storage_test {
             }
         }
     };
+}
+
+/// Copies a directory tree (a content fixture) so a test can change its copy.
+pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), target)?;
+        }
+    }
+    Ok(())
 }
