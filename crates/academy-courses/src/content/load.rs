@@ -267,6 +267,45 @@ fn check_translation(
     }
 }
 
+/// Takes a lesson's or a quiz's parsed files out of every language folder: the default
+/// language's (a missing one is a broken reference, reported at its line of course.toml) and
+/// each translation's.
+fn take_files<T>(
+    languages: &mut BTreeMap<Language, LanguageFiles>,
+    default: Language,
+    (slug, line, is_quiz): (&crate::vocab::Slug, usize, bool),
+    take: &mut impl FnMut(&mut LanguageFiles) -> Option<T>,
+    meta_path: &Path,
+    found: &mut Vec<Problem>,
+) -> Option<(T, Vec<(Language, T)>)> {
+    let default_files = languages.get_mut(&default)?;
+    if !default_files
+        .present
+        .contains_key(&(is_quiz, slug.to_string()))
+    {
+        let (what, file) = if is_quiz {
+            ("quiz", format!("{slug}.quiz.toml"))
+        } else {
+            ("lesson", format!("{slug}.md"))
+        };
+        problem(
+            found,
+            meta_path,
+            line,
+            format!("{what} `{slug}` has no file {default}/{file}"),
+        );
+        return None;
+    }
+    // Present but unparsable: its own problem is already recorded.
+    let original = take(default_files)?;
+    let others = languages
+        .iter_mut()
+        .filter(|(language, _)| **language != default)
+        .filter_map(|(language, files)| take(files).map(|t| (*language, t)))
+        .collect();
+    Some((original, others))
+}
+
 fn assemble(
     dir: &Path,
     meta_path: &Path,
@@ -328,62 +367,49 @@ fn assemble(
     for module in &meta.modules {
         let mut lessons = Vec::new();
         for (slug, line) in &module.lessons {
-            let key = (false, slug.to_string());
-            let Some(default_files) = languages.get_mut(&default) else {
-                break;
-            };
-            if !default_files.present.contains_key(&key) {
-                problem(
-                    found,
-                    meta_path,
-                    *line,
-                    format!("lesson `{slug}` has no file {default}/{slug}.md"),
-                );
-                continue;
-            }
-            let Some(original) = default_files.lessons.remove(slug.as_str()) else {
+            let mut take = |f: &mut LanguageFiles| f.lessons.remove(slug.as_str());
+            let Some((original, others)) = take_files(
+                &mut languages,
+                default,
+                (slug, *line, false),
+                &mut take,
+                meta_path,
+                found,
+            ) else {
                 continue;
             };
-            let minutes = original.minutes;
             let mut translations = BTreeMap::from([(default, original.text)]);
-            for (language, files) in languages.iter_mut().filter(|(l, _)| **l != default) {
-                if let Some(lesson) = files.lessons.remove(slug.as_str()) {
-                    translations.insert(*language, lesson.text);
-                }
-            }
+            translations.extend(
+                others
+                    .into_iter()
+                    .map(|(language, lesson)| (language, lesson.text)),
+            );
             lessons.push(Lesson {
                 slug: slug.clone(),
-                minutes,
+                minutes: original.minutes,
                 translations,
             });
         }
         let mut quizzes = Vec::new();
         for (slug, line) in &module.quizzes {
-            let key = (true, slug.to_string());
-            let Some(default_files) = languages.get_mut(&default) else {
-                break;
-            };
-            if !default_files.present.contains_key(&key) {
-                problem(
-                    found,
-                    meta_path,
-                    *line,
-                    format!("quiz `{slug}` has no file {default}/{slug}.quiz.toml"),
-                );
-                continue;
-            }
-            let Some(original) = default_files.quizzes.remove(slug.as_str()) else {
+            let mut take = |f: &mut LanguageFiles| f.quizzes.remove(slug.as_str());
+            let Some((original, others)) = take_files(
+                &mut languages,
+                default,
+                (slug, *line, true),
+                &mut take,
+                meta_path,
+                found,
+            ) else {
                 continue;
             };
             let mut translations = BTreeMap::new();
-            for (language, files) in languages.iter_mut().filter(|(l, _)| **l != default) {
-                if let Some(quiz) = files.quizzes.remove(slug.as_str()) {
-                    let path = dir
-                        .join(language.as_str())
-                        .join(format!("{slug}.quiz.toml"));
-                    check_translation(&path, &original, &quiz, found);
-                    translations.insert(*language, quiz.text);
-                }
+            for (language, quiz) in others {
+                let path = dir
+                    .join(language.as_str())
+                    .join(format!("{slug}.quiz.toml"));
+                check_translation(&path, &original, &quiz, found);
+                translations.insert(language, quiz.text);
             }
             translations.insert(default, original.text);
             quizzes.push(Quiz {
