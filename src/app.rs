@@ -41,7 +41,13 @@ impl Academy {
         if import::latest_version(&db).await?.is_none() {
             import_initial_content(&db, &config).await?;
         }
-        let state = AppState::load(db).await?;
+        let identity = crate::api::guard::IdentityState::from_config(&config)?;
+        let state = AppState::load(db, identity).await?;
+        state
+            .search
+            .load(state.catalog(), config.data_dir.join("search"))
+            .await
+            .context("opening the search index")?;
         Ok(Academy { state, config })
     }
 

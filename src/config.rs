@@ -1,14 +1,15 @@
 //! Settings: compiled-in defaults, then the TOML file named by `ACADEMY_CONFIG` (if any), then
 //! `ACADEMY_*` environment variables. Every setting is documented in the README.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{collections::BTreeMap, net::SocketAddr, path::PathBuf};
 
 use anyhow::Context;
 use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
 };
-use serde::{Deserialize, Serialize};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// Every setting of the server and the CLI.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -30,6 +31,47 @@ pub struct Config {
     pub content_poll_seconds: u64,
     /// Size of the database connection pool (`ACADEMY_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// The address browsers reach this site at, e.g. `https://academy.ishr.ch`
+    /// (`ACADEMY_PUBLIC_URL`): the base of sign-in callback URLs and of redirects after sign-in.
+    pub public_url: String,
+    /// Identity providers people sign in with: `[providers.<key>]` tables in the file; a secret
+    /// may instead come from `ACADEMY_PROVIDERS__<KEY>__CLIENT_SECRET`.
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// A session unused for this many minutes ends (`ACADEMY_SESSION_IDLE_MINUTES`).
+    pub session_idle_minutes: u64,
+    /// A session ends this many minutes after it started, used or not
+    /// (`ACADEMY_SESSION_ABSOLUTE_MINUTES`). Also the lifetime of `academy tokens issue` tokens.
+    pub session_absolute_minutes: u64,
+    /// Upper bound, in seconds, of every request to an identity provider
+    /// (`ACADEMY_PROVIDER_TIMEOUT_SECONDS`).
+    pub provider_timeout_seconds: u64,
+    /// Sign-in requests (login and callback) allowed per client address per minute; 0 turns
+    /// the limit off (`ACADEMY_SIGN_IN_PER_MINUTE`).
+    pub sign_in_per_minute: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry, as appended by a reverse
+    /// proxy in front of the Academy (`ACADEMY_TRUST_FORWARDED_FOR`). Leave off without a proxy:
+    /// clients could forge the header.
+    pub trust_forwarded_for: bool,
+}
+
+/// One OpenID Connect identity provider (`[providers.<key>]`; the key appears in URLs).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// The name on the sign-in button, e.g. "ISHR staff" or "Google".
+    pub display_name: String,
+    /// The issuer URL; `<issuer_url>/.well-known/openid-configuration` must serve its metadata.
+    pub issuer_url: String,
+    /// The client id registered at the provider, whose redirect URI must be
+    /// `<public_url>/api/auth/callback/<key>`.
+    pub client_id: String,
+    /// The client secret registered at the provider (never logged or printed).
+    #[serde(serialize_with = "redacted")]
+    pub client_secret: SecretString,
+}
+
+fn redacted<S: Serializer>(_: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("[redacted]")
 }
 
 impl Default for Config {
@@ -42,6 +84,13 @@ impl Default for Config {
             log: "info".to_owned(),
             content_poll_seconds: 30,
             db_max_connections: 16,
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            providers: BTreeMap::new(),
+            session_idle_minutes: 7 * 24 * 60,
+            session_absolute_minutes: 30 * 24 * 60,
+            provider_timeout_seconds: 10,
+            sign_in_per_minute: 20,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -55,6 +104,12 @@ const ENV_KEYS: &[&str] = &[
     "log",
     "content_poll_seconds",
     "db_max_connections",
+    "public_url",
+    "session_idle_minutes",
+    "session_absolute_minutes",
+    "provider_timeout_seconds",
+    "sign_in_per_minute",
+    "trust_forwarded_for",
 ];
 
 impl Config {
@@ -70,6 +125,11 @@ impl Config {
         }
         figment
             .merge(Env::prefixed("ACADEMY_").only(ENV_KEYS))
+            .merge(
+                Env::prefixed("ACADEMY_")
+                    .filter(|key| key.starts_with("providers__"))
+                    .split("__"),
+            )
             .extract()
             .context("reading the configuration")
     }
@@ -96,6 +156,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type
     fn layers_apply_in_order_defaults_file_environment() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("academy.toml", "log = \"debug\"\nbind = \"0.0.0.0:9000\"\n")?;
@@ -116,6 +177,28 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type
+    fn providers_come_from_the_file_and_secrets_also_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "academy.toml",
+                "[providers.ishr]\ndisplay_name = \"ISHR\"\nissuer_url = \"https://id.example\"\n\
+                 client_id = \"academy\"\nclient_secret = \"from-file\"\n",
+            )?;
+            jail.set_env("ACADEMY_CONFIG", "academy.toml");
+            jail.set_env("ACADEMY_PROVIDERS__ISHR__CLIENT_SECRET", "from-env");
+            let config = Config::load().map_err(|e| e.to_string())?;
+            let ishr = &config.providers["ishr"];
+            assert_eq!(ishr.client_id, "academy");
+            use secrecy::ExposeSecret;
+            assert_eq!(ishr.client_secret.expose_secret(), "from-env");
+            assert!(!format!("{config:?}").contains("from-env"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type
     fn a_typo_in_the_file_is_an_error() {
         figment::Jail::expect_with(|jail| {
             jail.create_file("academy.toml", "databse_url = \"x\"\n")?;

@@ -35,6 +35,38 @@ enum Command {
         /// The content directory (default: the configured content_dir).
         dir: Option<PathBuf>,
     },
+    /// Manage accounts without an identity provider.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+    /// Issue API tokens for `Authorization: Bearer`.
+    Tokens {
+        #[command(subcommand)]
+        command: TokensCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an account and print its id (for `academy tokens issue`).
+    Add {
+        /// The display name (a pseudonym is fine).
+        #[arg(long)]
+        name: String,
+        /// A role beyond learner: trainer, staff or admin (repeatable).
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<academy_identity::Role>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokensCommand {
+    /// Start an API session for account USER and print its bearer token (shown only once).
+    Issue {
+        /// The account id printed by `academy users add`.
+        user: i32,
+    },
 }
 
 fn main() -> ExitCode {
@@ -101,6 +133,46 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     ExitCode::FAILURE
                 }
             });
+        }
+        Command::Users {
+            command: UsersCommand::Add { name, roles },
+        } => {
+            let db = connect(&config).await?;
+            Migrator::up(&db, None).await.context("migrating")?;
+            let account = academy_identity::account::create(&db, Some(&name), &roles).await?;
+            let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
+            println!(
+                "created user {} with roles {}",
+                account.id,
+                roles.join(", ")
+            );
+        }
+        Command::Tokens {
+            command: TokensCommand::Issue { user },
+        } => {
+            let db = connect(&config).await?;
+            Migrator::up(&db, None).await.context("migrating")?;
+            academy_identity::account::get(&db, user)
+                .await
+                .with_context(|| format!("user {user}"))?;
+            let policy = academy_identity::SessionPolicy::from_minutes(
+                config.session_idle_minutes,
+                config.session_absolute_minutes,
+            );
+            let session = academy_identity::session::start(
+                &db,
+                user,
+                academy_identity::SessionKind::Token,
+                policy,
+            )
+            .await?;
+            eprintln!(
+                "bearer token for user {user}, valid until {} (shown only once; revoke it with \
+                 DELETE /api/me/sessions/{}):",
+                session.expires_at.to_rfc3339(),
+                session.id
+            );
+            println!("{}", session.token);
         }
         Command::Import { dir } => {
             let dir = dir.unwrap_or_else(|| config.content_dir.clone());

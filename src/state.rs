@@ -7,20 +7,28 @@ use anyhow::Context;
 use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
 
+use crate::api::guard::IdentityState;
+
 /// Shared, cheaply clonable application state.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     catalog: Arc<ArcSwap<Catalog>>,
+    /// Sign-in providers, session lifetimes, the sign-in rate limit.
+    pub identity: Arc<IdentityState>,
+    /// The search index of the loaded catalog, swapped with it.
+    pub search: Arc<academy_search::LiveIndex>,
 }
 
 impl AppState {
     /// Builds the state and loads the catalog from the database.
-    pub async fn load(db: DatabaseConnection) -> anyhow::Result<AppState> {
+    pub async fn load(db: DatabaseConnection, identity: IdentityState) -> anyhow::Result<AppState> {
         let catalog = Catalog::load(&db).await.context("loading the catalog")?;
         Ok(AppState {
             db,
             catalog: Arc::new(ArcSwap::from_pointee(catalog)),
+            identity: Arc::new(identity),
+            search: Arc::default(),
         })
     }
 
@@ -37,14 +45,21 @@ impl AppState {
         if loaded == current {
             return Ok(false);
         }
-        let catalog = Catalog::load(&self.db)
+        let catalog = Arc::new(
+            Catalog::load(&self.db)
+                .await
+                .context("reloading the catalog")?,
+        );
+        // The new index first, so the new catalog never answers with the old index for long.
+        self.search
+            .follow(catalog.clone())
             .await
-            .context("reloading the catalog")?;
+            .context("indexing the new content for search")?;
         tracing::info!(
             version = catalog.version.as_ref().map(|v| &v.hash[..12]),
             "catalog reloaded"
         );
-        self.catalog.store(Arc::new(catalog));
+        self.catalog.store(catalog);
         Ok(true)
     }
 }

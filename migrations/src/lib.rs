@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_course_content;
+mod m20261121_000002_identity;
 
 /// All migrations, in the order they run.
 #[derive(Debug)]
@@ -12,7 +13,10 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261121_000001_course_content::Migration)]
+        vec![
+            Box::new(m20261121_000001_course_content::Migration),
+            Box::new(m20261121_000002_identity::Migration),
+        ]
     }
 }
 

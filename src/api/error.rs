@@ -17,12 +17,28 @@ pub enum ApiError {
     /// The request is malformed: an unknown filter value, a bad cursor or limit.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
+    /// Not signed in, or the session has ended.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorBody>),
+    /// Signed in, but not allowed to do this (missing role, missing CSRF token, declined
+    /// sign-in).
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorBody>),
     /// Nothing exists at this address.
     #[oai(status = 404)]
     NotFound(Json<ErrorBody>),
+    /// The request conflicts with the current state.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorBody>),
+    /// Too many requests from this client; retry after the given number of seconds.
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorBody>, #[oai(header = "Retry-After")] u64),
     /// Something failed on our side; the details are in the server log only.
     #[oai(status = 500)]
     Internal(Json<ErrorBody>),
+    /// A service we depend on (an identity provider) did not answer in time or at all.
+    #[oai(status = 502)]
+    BadGateway(Json<ErrorBody>),
 }
 
 fn body(code: &str, message: impl Into<String>) -> Json<ErrorBody> {
@@ -39,6 +55,34 @@ impl ApiError {
 
     pub fn not_found(code: &str, message: impl Into<String>) -> Self {
         ApiError::NotFound(body(code, message))
+    }
+
+    pub fn unauthorized(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Unauthorized(body(code, message))
+    }
+
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Forbidden(body(code, message))
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        ApiError::Conflict(body(code, message))
+    }
+
+    /// 429 with `Retry-After` in whole seconds (at least 1).
+    pub fn too_many_requests(retry_after: std::time::Duration) -> Self {
+        let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+        ApiError::TooManyRequests(
+            body(
+                "too_many_requests",
+                "Too many attempts from your address. Please wait and try again.",
+            ),
+            seconds.max(1),
+        )
+    }
+
+    pub fn bad_gateway(code: &str, message: impl Into<String>) -> Self {
+        ApiError::BadGateway(body(code, message))
     }
 
     /// Logs the whole cause chain and answers with a generic message.

@@ -5,3 +5,9 @@
 mod catalog;
 mod cli;
 mod helpers;
+mod identity;
+mod identity_cli;
+mod identity_logs;
+mod identity_sign_in;
+mod identity_support;
+mod search;

@@ -1,0 +1,117 @@
+//! The audit log: who changed whose roles, who read whose personal data, and when. Entries hold
+//! account ids only, never personal data, so they may outlive an erased account.
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+
+use crate::entity::audit_entry;
+
+/// What happened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    RoleGranted,
+    RoleRevoked,
+    /// An admin listed accounts (their profiles are personal data).
+    AccountsListed,
+    /// An admin read one other person's account.
+    AccountRead,
+    /// A person erased their own account.
+    AccountErased,
+}
+
+impl Action {
+    /// The stable name stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::RoleGranted => "role_granted",
+            Action::RoleRevoked => "role_revoked",
+            Action::AccountsListed => "accounts_listed",
+            Action::AccountRead => "account_read",
+            Action::AccountErased => "account_erased",
+        }
+    }
+}
+
+/// One audit log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub id: i32,
+    pub at: DateTime<Utc>,
+    /// Who acted (an account id), if anyone.
+    pub actor_id: Option<i32>,
+    pub action: String,
+    /// Whose data or roles were concerned, if one person.
+    pub subject_id: Option<i32>,
+    /// E.g. the role granted.
+    pub detail: Option<String>,
+}
+
+/// Appends an entry (inside the caller's transaction when given one).
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: Option<i32>,
+    action: Action,
+    subject: Option<i32>,
+    detail: Option<&str>,
+) -> anyhow::Result<()> {
+    audit_entry::ActiveModel {
+        at: Set(Utc::now()),
+        actor_id: Set(actor),
+        action: Set(action.as_str().to_owned()),
+        subject_id: Set(subject),
+        detail: Set(detail.map(str::to_owned)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .context("writing the audit log")?;
+    Ok(())
+}
+
+/// One page of entries, newest first, older than the entry `before` when given.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    before: Option<i32>,
+    limit: u64,
+) -> anyhow::Result<Vec<Entry>> {
+    let mut query = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id);
+    if let Some(before) = before {
+        query = query.filter(audit_entry::Column::Id.lt(before));
+    }
+    let rows = query
+        .limit(limit)
+        .all(db)
+        .await
+        .context("reading the audit log")?;
+    Ok(rows.into_iter().map(entry).collect())
+}
+
+/// Every entry about or by account `id`, oldest first (for the data export).
+pub async fn concerning(db: &impl ConnectionTrait, id: i32) -> anyhow::Result<Vec<Entry>> {
+    let rows = audit_entry::Entity::find()
+        .filter(
+            Condition::any()
+                .add(audit_entry::Column::ActorId.eq(id))
+                .add(audit_entry::Column::SubjectId.eq(id)),
+        )
+        .order_by_asc(audit_entry::Column::Id)
+        .all(db)
+        .await
+        .context("reading the audit log of an account")?;
+    Ok(rows.into_iter().map(entry).collect())
+}
+
+fn entry(row: audit_entry::Model) -> Entry {
+    Entry {
+        id: row.id,
+        at: row.at,
+        actor_id: row.actor_id,
+        action: row.action,
+        subject_id: row.subject_id,
+        detail: row.detail,
+    }
+}

@@ -1,0 +1,23 @@
+//! Identity: pseudonymous accounts, OpenID Connect sign-in, sessions, roles, the audit log, and
+//! the privacy rights (export, erasure). No HTTP types here: the root package maps these calls
+//! and their errors onto the API.
+//!
+//! Privacy rules this crate keeps: only a hash of a provider's subject identifier and of every
+//! session token is stored; no e-mail address or legal name is ever requested or stored; nothing
+//! personal is logged.
+
+pub mod account;
+pub mod audit;
+mod countries;
+pub mod entity;
+pub mod privacy;
+pub mod profile;
+pub mod rate_limit;
+pub mod role;
+pub mod session;
+pub mod sign_in;
+pub mod token;
+
+pub use account::{Account, AccountError, ProfileError, RoleChangeError};
+pub use role::Role;
+pub use session::{Caller, SessionKind, SessionPolicy};

@@ -1,0 +1,210 @@
+//! Building, persisting and reopening the index of one content version.
+//!
+//! An index is built from the catalog into `<search_dir>/<content-hash>-s<schema>/`, written to a
+//! temporary folder first and renamed into place once complete, so a crash never leaves a half
+//! index that a later start would trust. A start finds the folder of the current version and
+//! reopens it; any other version's folder is removed.
+
+use std::{
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use academy_courses::catalog::Catalog;
+use anyhow::Context;
+use tantivy::{Index, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
+
+use crate::{
+    analysis,
+    documents::documents,
+    schema::{Fields, SCHEMA_VERSION},
+    suggest::Suggestions,
+};
+
+/// Memory budget of the index writer.
+const WRITER_BUDGET_BYTES: usize = 128 * 1024 * 1024;
+
+/// Written last into a finished index folder.
+const COMPLETE_MARKER: &str = "academy-complete";
+
+/// A searchable, immutable index of one content version. Cheap to share behind an `Arc`.
+pub struct SearchIndex {
+    /// The content version indexed; `None` for an empty catalog.
+    pub version: Option<String>,
+    pub(crate) searcher: Searcher,
+    pub(crate) fields: Fields,
+    pub(crate) suggestions: Suggestions,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("version", &self.version)
+            .field("documents", &self.searcher.num_docs())
+            .finish()
+    }
+}
+
+impl SearchIndex {
+    /// The index of `catalog`'s content version: reopened from `search_dir` when it was built
+    /// before, built (and persisted there) otherwise. An empty catalog is indexed in memory.
+    /// Blocking: call it from a blocking task.
+    pub fn open_or_build(catalog: &Catalog, search_dir: &Path) -> anyhow::Result<SearchIndex> {
+        let Some(version) = catalog.version.as_ref().map(|v| v.hash.clone()) else {
+            return Self::build_in_memory(catalog);
+        };
+        std::fs::create_dir_all(search_dir)
+            .with_context(|| format!("creating the search directory {}", search_dir.display()))?;
+        let dir = search_dir.join(format!("{version}-s{SCHEMA_VERSION}"));
+        let index = if dir.join(COMPLETE_MARKER).is_file() {
+            match open(&dir) {
+                Ok(index) => index,
+                Err(e) => {
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "the persisted search index is unreadable: rebuilding it"
+                    );
+                    std::fs::remove_dir_all(&dir)
+                        .with_context(|| format!("removing {}", dir.display()))?;
+                    build_into(catalog, search_dir, &dir)?
+                }
+            }
+        } else {
+            if dir.exists() {
+                // Left over by a crash before the marker was written: never trust it.
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
+            }
+            build_into(catalog, search_dir, &dir)?
+        };
+        remove_other_versions(search_dir, &dir);
+        Self::from_index(index, Some(version), catalog)
+    }
+
+    /// Builds the index of `catalog` in memory (tests, benchmarks, empty catalogs).
+    pub fn build_in_memory(catalog: &Catalog) -> anyhow::Result<SearchIndex> {
+        let (schema, fields) = Fields::schema();
+        let index = Index::create_in_ram(schema);
+        analysis::register(&index);
+        write(&index, &fields, catalog)?;
+        let version = catalog.version.as_ref().map(|v| v.hash.clone());
+        Self::from_index(index, version, catalog)
+    }
+
+    fn from_index(
+        index: Index,
+        version: Option<String>,
+        catalog: &Catalog,
+    ) -> anyhow::Result<SearchIndex> {
+        let (_, fields) = Fields::schema();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .context("opening a search index reader")?;
+        Ok(SearchIndex {
+            version,
+            searcher: reader.searcher(),
+            fields,
+            suggestions: Suggestions::from_catalog(catalog),
+        })
+    }
+
+    /// How many documents (course, lesson and quiz texts in one language each) are indexed.
+    pub fn document_count(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+}
+
+fn open(dir: &Path) -> anyhow::Result<Index> {
+    let index =
+        Index::open_in_dir(dir).with_context(|| format!("opening the index {}", dir.display()))?;
+    let (schema, _) = Fields::schema();
+    anyhow::ensure!(
+        index.schema() == schema,
+        "the index in {} has another schema",
+        dir.display()
+    );
+    analysis::register(&index);
+    Ok(index)
+}
+
+/// Builds into a temporary folder beside `dir`, then renames it into place.
+fn build_into(catalog: &Catalog, search_dir: &Path, dir: &Path) -> anyhow::Result<Index> {
+    let started = Instant::now();
+    let temporary = search_dir.join(format!(
+        ".building-{}-{:x}",
+        std::process::id(),
+        rand_suffix()
+    ));
+    std::fs::create_dir_all(&temporary)
+        .with_context(|| format!("creating {}", temporary.display()))?;
+    let (schema, fields) = Fields::schema();
+    let index = Index::create_in_dir(&temporary, schema)
+        .with_context(|| format!("creating an index in {}", temporary.display()))?;
+    analysis::register(&index);
+    let count = write(&index, &fields, catalog)?;
+    std::fs::write(temporary.join(COMPLETE_MARKER), b"")
+        .with_context(|| format!("finishing {}", temporary.display()))?;
+    drop(index);
+    if let Err(e) = std::fs::rename(&temporary, dir) {
+        // Another process may have finished the same version first: use theirs.
+        let _ = std::fs::remove_dir_all(&temporary);
+        if !dir.join(COMPLETE_MARKER).is_file() {
+            return Err(e).with_context(|| format!("moving the index into {}", dir.display()));
+        }
+    }
+    tracing::info!(
+        documents = count,
+        millis = started.elapsed().as_millis() as u64,
+        "search index built"
+    );
+    open(dir)
+}
+
+/// A few bits that differ between processes and calls, to name temporary folders.
+fn rand_suffix() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::time::SystemTime::now())
+}
+
+fn write(index: &Index, fields: &Fields, catalog: &Catalog) -> anyhow::Result<u64> {
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer(WRITER_BUDGET_BYTES)
+        .context("opening the index writer")?;
+    let mut count = 0;
+    for doc in documents(catalog, fields) {
+        writer
+            .add_document(doc)
+            .context("adding a document to the index")?;
+        count += 1;
+    }
+    writer.commit().context("committing the index")?;
+    writer
+        .wait_merging_threads()
+        .context("finishing the index merges")?;
+    Ok(count)
+}
+
+/// Removes index folders of other versions (best effort: a failure only costs disk space).
+fn remove_other_versions(search_dir: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(search_dir) else {
+        return;
+    };
+    let stale: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p != keep && p.is_dir())
+        .filter(|p| {
+            // Leave folders other processes are still building alone.
+            !p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(".building-"))
+        })
+        .collect();
+    for path in stale {
+        if let Err(e) = std::fs::remove_dir_all(&path) {
+            tracing::warn!(error = %e, "could not remove an old search index");
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! Running a search: the query, filters, facets, highlighted snippets and pagination.
+
+use std::collections::HashMap;
+
+use academy_courses::vocab::{Language, Mechanism};
+use anyhow::Context;
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use tantivy::{
+    DocAddress, Score, TantivyDocument, Term,
+    collector::{Count, TopDocs},
+    query::{BooleanQuery, Occur, Query, TermQuery},
+    schema::{Field, IndexRecordOption, Value},
+    snippet::SnippetGenerator,
+};
+
+use crate::{
+    collect::{Facets, Filter, Filtered},
+    index::SearchIndex,
+    query::{ParsedQuery, QueryError, languages_to_search},
+    schema::{language_id, mechanism_id},
+};
+
+/// Most hits per page.
+pub const MAX_LIMIT: usize = 50;
+/// How deep pagination goes: results past this many are not reachable (refine the query).
+pub const MAX_OFFSET: usize = 1_000;
+/// Length of a snippet, in characters.
+const SNIPPET_CHARS: usize = 180;
+
+/// A search as asked.
+#[derive(Clone, Debug, Default)]
+pub struct SearchRequest<'a> {
+    pub text: &'a str,
+    /// The language asked for explicitly (`?lang=`).
+    pub language: Option<Language>,
+    /// The reader's accepted languages, best first (`Accept-Language`).
+    pub accepted: Vec<Language>,
+    pub mechanism: Option<Mechanism>,
+    /// Only this course (slug).
+    pub course: Option<&'a str>,
+    pub limit: usize,
+    /// Where the page starts: a `next_cursor` of a previous page.
+    pub cursor: Option<&'a str>,
+}
+
+/// Why a search could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error("The cursor is not one this search returned; start again without it.")]
+    BadCursor,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+/// One page of results.
+#[derive(Clone, Debug)]
+pub struct SearchResults {
+    pub hits: Vec<Hit>,
+    /// How many documents match in the languages searched, with the filters.
+    pub total: usize,
+    /// The languages searched.
+    pub languages: Vec<Language>,
+    /// Matches per language (ignoring the language choice), languages without any left out.
+    pub by_language: Vec<(Language, u64)>,
+    /// Matches per mechanism (ignoring the mechanism filter), mechanisms without any left out.
+    pub by_mechanism: Vec<(Mechanism, u64)>,
+    pub next_cursor: Option<String>,
+}
+
+/// A matching course, lesson or quiz in one language.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// `course`, `lesson` or `quiz`.
+    pub kind: String,
+    pub course: String,
+    pub course_title: String,
+    /// Module slug; empty for a course.
+    pub module: String,
+    /// Lesson or quiz slug; `None` for a course.
+    pub slug: Option<String>,
+    pub title: String,
+    /// An extract of the text with the matching words in `<b>`; HTML-escaped.
+    pub snippet: String,
+    pub language: Language,
+    pub score: f32,
+}
+
+impl SearchIndex {
+    /// Runs `request`. Anything a person types either runs or is refused with a
+    /// [`QueryError`] that says why.
+    pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
+        let parsed = ParsedQuery::parse(request.text)?;
+        let offset = match request.cursor {
+            Some(cursor) => decode_cursor(cursor)?,
+            None => 0,
+        };
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        let languages = languages_to_search(request.language, &request.accepted, request.text);
+
+        // The query runs over every language so that the language facet can count them all
+        // (exact words only in the languages not searched); the collectors keep the languages
+        // searched.
+        let per_language: HashMap<Language, Box<dyn Query>> = Language::ALL
+            .iter()
+            .filter_map(|l| {
+                let tolerant = languages.contains(l);
+                parsed
+                    .for_language(*l, &self.fields, tolerant)
+                    .map(|q| (*l, q))
+            })
+            .collect();
+        let mut results = SearchResults {
+            hits: Vec::new(),
+            total: 0,
+            languages: languages.clone(),
+            by_language: Vec::new(),
+            by_mechanism: Vec::new(),
+            next_cursor: None,
+        };
+        if per_language.is_empty() {
+            return Ok(results);
+        }
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            Occur::Must,
+            Box::new(BooleanQuery::union(
+                per_language.values().map(|q| q.box_clone()).collect(),
+            )),
+        )];
+        if let Some(course) = request.course {
+            clauses.push((Occur::Must, self.term(self.fields.course, course)));
+        }
+        let query = BooleanQuery::new(clauses);
+
+        let filter = Filter {
+            languages: languages
+                .iter()
+                .fold(0, |mask, l| mask | (1 << language_id(*l))),
+            mechanism: request.mechanism.map(mechanism_id),
+        };
+        let page = Filtered {
+            filter,
+            inner: (
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+                Count,
+            ),
+        };
+        let ((top, total), facets) = self
+            .searcher
+            .search(&query, &(page, Facets { filter }))
+            .context("searching the index")?;
+
+        results.total = total;
+        results.by_language = Language::ALL
+            .iter()
+            .zip(facets.languages)
+            .filter(|(_, n)| *n > 0)
+            .map(|(l, n)| (*l, n))
+            .collect();
+        results.by_mechanism = Mechanism::ALL
+            .iter()
+            .zip(facets.mechanisms)
+            .filter(|(_, n)| *n > 0)
+            .map(|(m, n)| (*m, n))
+            .collect();
+        let end = offset + top.len();
+        if end < total.min(MAX_OFFSET) && !top.is_empty() {
+            results.next_cursor = Some(encode_cursor(end));
+        }
+        results.hits = self.hits(&top, &per_language)?;
+        Ok(results)
+    }
+
+    fn term(&self, field: Field, value: &str) -> Box<dyn Query> {
+        Box::new(TermQuery::new(
+            Term::from_field_text(field, value),
+            IndexRecordOption::Basic,
+        ))
+    }
+
+    fn hits(
+        &self,
+        top: &[(Score, DocAddress)],
+        queries: &HashMap<Language, Box<dyn Query>>,
+    ) -> anyhow::Result<Vec<Hit>> {
+        let mut snippets: HashMap<Language, SnippetGenerator> = HashMap::new();
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = self
+                .searcher
+                .doc(*address)
+                .context("reading a matching document")?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let Some(language) = Language::parse(&text(self.fields.language)) else {
+                continue;
+            };
+            let body_field = self.fields.body(language);
+            let generator = match snippets.entry(language) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let Some(query) = queries.get(&language) else {
+                        continue;
+                    };
+                    let mut generator =
+                        SnippetGenerator::create(&self.searcher, query.as_ref(), body_field)
+                            .context("preparing snippets")?;
+                    generator.set_max_num_chars(SNIPPET_CHARS);
+                    e.insert(generator)
+                }
+            };
+            let snippet = generator.snippet_from_doc(&doc);
+            let snippet = if snippet.is_empty() {
+                leading_text(&text(body_field))
+            } else {
+                snippet.to_html()
+            };
+            let slug = text(self.fields.slug);
+            hits.push(Hit {
+                kind: text(self.fields.kind),
+                course: text(self.fields.course),
+                course_title: text(self.fields.course_title),
+                module: text(self.fields.module),
+                slug: (!slug.is_empty()).then_some(slug),
+                title: text(self.fields.title(language)),
+                snippet,
+                language,
+                score: *score,
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// The start of a text, HTML-escaped, cut at a word boundary.
+fn leading_text(text: &str) -> String {
+    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
+    if cut.len() < text.len()
+        && let Some(space) = cut.rfind(char::is_whitespace)
+    {
+        cut.truncate(space);
+    }
+    let mut out = String::with_capacity(cut.len());
+    for c in cut.trim().chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn encode_cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<usize, SearchError> {
+    let offset = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix('o')?.parse::<usize>().ok())
+        .ok_or(SearchError::BadCursor)?;
+    if offset > MAX_OFFSET {
+        return Err(SearchError::BadCursor);
+    }
+    Ok(offset)
+}
