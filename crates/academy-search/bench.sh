@@ -3,16 +3,16 @@
 #  1. this index vs SQLite FTS5 on a generated corpus (LESSONS lessons, ~2 KB each, six
 #     languages) and a fixed query set: queries/s, p50/p99 per query, index build time;
 #  2. the API under load: the release server on SQLite serving the same corpus, driven on
-#     127.0.0.1 by wrk at CONNECTIONS connections cycling through the query set, ROUNDS times;
-#     the medians of req/s, p50 and p99 are printed.
-#   crates/academy-search/bench.sh    # LESSONS=10200 SECONDS_EACH=10 ROUNDS=3 CONNECTIONS=32
+#     127.0.0.1 by wrk cycling through the query set (and one suggest URL), ROUNDS times at each
+#     number of connections in CONNECTIONS; the medians of req/s, p50 and p99 are printed.
+#   crates/academy-search/bench.sh    # LESSONS=10200 SECONDS_EACH=10 ROUNDS=3 CONNECTIONS="32 4"
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 LESSONS="${LESSONS:-10200}"
 SECONDS_EACH="${SECONDS_EACH:-10}"
 ROUNDS="${ROUNDS:-3}"
-CONNECTIONS="${CONNECTIONS:-32}"
+CONNECTIONS="${CONNECTIONS:-32 4}"
 PORT="${PORT:-18090}"
 
 if ! command -v wrk >/dev/null; then
@@ -47,9 +47,11 @@ curl -fs "http://127.0.0.1:$PORT/api/search?q=urgent%20appeal&lang=en" >/dev/nul
 
 RESULTS="$(mktemp)"
 for round in $(seq 1 "$ROUNDS"); do
+  for connections in $CONNECTIONS; do
   for entry in "search|$DATA/corpus/queries.lua" "suggest|"; do
     IFS='|' read -r name script <<<"$entry"
-    args=(-t2 "-c$CONNECTIONS" "-d${SECONDS_EACH}s" --latency)
+    name="$name, $connections connections"
+    args=(-t2 "-c$connections" "-d${SECONDS_EACH}s" --latency)
     if [ -n "$script" ]; then
       out="$(wrk "${args[@]}" -s "$script" "http://127.0.0.1:$PORT")"
     else
@@ -62,11 +64,12 @@ for round in $(seq 1 "$ROUNDS"); do
     [ -n "$errors" ] && echo "warning: $name: $errors" >&2
     echo "$name|$rps|$p50|$p99" >>"$RESULTS"
   done
+  done
 done
 
-python3 - "$RESULTS" "$ROUNDS" "$SECONDS_EACH" "$CONNECTIONS" <<'PY'
+python3 - "$RESULTS" "$ROUNDS" "$SECONDS_EACH" <<'PY'
 import statistics, sys
-path, rounds, secs, conns = sys.argv[1:]
+path, rounds, secs = sys.argv[1:]
 def ms(v):
     for unit, f in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
         if v.endswith(unit):
@@ -76,7 +79,7 @@ rows = {}
 for line in open(path):
     name, rps, p50, p99 = line.strip().split("|")
     rows.setdefault(name, []).append((float(rps), ms(p50), ms(p99)))
-print(f"wrk, {conns} connections, {rounds} rounds x {secs}s each, medians over rounds")
+print(f"wrk -t2, {rounds} rounds x {secs}s each, medians over rounds")
 print(f"| endpoint | req/s | p50 ms | p99 ms |")
 print(f"|---|---:|---:|---:|")
 for name, runs in rows.items():

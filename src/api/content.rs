@@ -20,7 +20,7 @@ use poem_openapi::{
     types::{ToJSON, Type},
 };
 
-use super::error::ApiError;
+use super::error::ContentError;
 
 /// Bumped when the JSON shape of content responses changes, so cached copies are not reused.
 const REPRESENTATION: &str = "1";
@@ -167,7 +167,10 @@ pub fn respond<T: ToJSON + Send>(
 }
 
 /// Reads the language preference: `?lang=` first, then `Accept-Language`.
-pub fn preference(request: &Request, lang: Option<&str>) -> Result<LanguagePreference, ApiError> {
+pub fn preference(
+    request: &Request,
+    lang: Option<&str>,
+) -> Result<LanguagePreference, ContentError> {
     let explicit = lang.map(parse_language).transpose()?;
     let accept = request
         .headers()
@@ -177,14 +180,14 @@ pub fn preference(request: &Request, lang: Option<&str>) -> Result<LanguagePrefe
 }
 
 /// Parses a language tag from a query parameter.
-pub fn parse_language(tag: &str) -> Result<Language, ApiError> {
+pub fn parse_language(tag: &str) -> Result<Language, ContentError> {
     let primary = tag
         .split(['-', '_'])
         .next()
         .unwrap_or_default()
         .to_ascii_lowercase();
     Language::parse(&primary).ok_or_else(|| {
-        ApiError::bad_request(
+        ContentError::bad_request(
             "unknown_language",
             format!(
                 "`{tag}` is not a supported language; use one of {}",

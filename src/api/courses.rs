@@ -16,7 +16,7 @@ use poem_openapi::{
 use super::{
     ApiTags,
     content::{BodyCache, Content, etag, parse_language, preference, resolved_tag, respond},
-    error::ApiError,
+    error::ContentError,
 };
 use crate::state::AppState;
 
@@ -185,10 +185,10 @@ fn detail(course: &CourseEntry, preference: &LanguagePreference) -> CourseDetail
 pub fn find_course(
     state: &AppState,
     slug: &str,
-) -> Result<(Arc<academy_courses::catalog::Catalog>, Arc<CourseEntry>), ApiError> {
+) -> Result<(Arc<academy_courses::catalog::Catalog>, Arc<CourseEntry>), ContentError> {
     let catalog = state.catalog();
     let course = catalog.course(slug).cloned().ok_or_else(|| {
-        ApiError::not_found("course_not_found", format!("there is no course `{slug}`"))
+        ContentError::not_found("course_not_found", format!("there is no course `{slug}`"))
     })?;
     Ok((catalog, course))
 }
@@ -218,13 +218,13 @@ impl CoursesApi {
         limit: Query<Option<u32>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Result<Content<CourseList>, ApiError> {
+    ) -> Result<Content<CourseList>, ContentError> {
         let filter = CourseFilter {
             mechanism: mechanism
                 .as_deref()
                 .map(|m| {
                     Mechanism::parse(m).ok_or_else(|| {
-                        ApiError::bad_request(
+                        ContentError::bad_request(
                             "unknown_mechanism",
                             format!(
                                 "`{m}` is not a mechanism; use one of {}",
@@ -239,7 +239,7 @@ impl CoursesApi {
                 .as_deref()
                 .map(|l| {
                     Level::parse(l).ok_or_else(|| {
-                        ApiError::bad_request(
+                        ContentError::bad_request(
                             "unknown_level",
                             format!("`{l}` is not a level; use one of {}", Level::expected()),
                         )
@@ -249,7 +249,7 @@ impl CoursesApi {
         };
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::bad_request(
+            return Err(ContentError::bad_request(
                 "invalid_limit",
                 format!("limit must be between 1 and {MAX_LIMIT}"),
             ));
@@ -258,7 +258,7 @@ impl CoursesApi {
             .as_deref()
             .map(Cursor::decode)
             .transpose()
-            .map_err(|e| ApiError::bad_request("invalid_cursor", e.to_string()))?;
+            .map_err(|e| ContentError::bad_request("invalid_cursor", e.to_string()))?;
         let preference = preference(request, lang.as_deref())?;
         let catalog = self.state.catalog();
         let page = catalog.list(&filter, limit as usize, after.as_ref());
@@ -299,7 +299,7 @@ impl CoursesApi {
         slug: Path<String>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
-    ) -> Result<Content<CourseDetail>, ApiError> {
+    ) -> Result<Content<CourseDetail>, ContentError> {
         let preference = preference(request, lang.as_deref())?;
         let (_, course) = find_course(&self.state, &slug)?;
         let resolved =

@@ -11,10 +11,46 @@ pub struct ErrorBody {
     pub message: String,
 }
 
-/// Errors of the catalog endpoints.
+/// Errors of the public content endpoints (catalog, lessons, quizzes, search), which need no
+/// account: only these statuses can happen there.
+#[derive(Debug, ApiResponse)]
+pub enum ContentError {
+    /// The request is malformed: an unknown filter value, language, cursor or limit.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorBody>),
+    /// Nothing exists at this address.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorBody>),
+    /// Something failed on our side; the details are in the server log only.
+    #[oai(status = 500)]
+    Internal(Json<ErrorBody>),
+}
+
+impl ContentError {
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        ContentError::BadRequest(body(code, message))
+    }
+
+    pub fn not_found(code: &str, message: impl Into<String>) -> Self {
+        ContentError::NotFound(body(code, message))
+    }
+
+    /// Logs the whole cause chain and answers with a generic message.
+    pub fn internal(error: &anyhow::Error) -> Self {
+        ContentError::Internal(internal_body(error))
+    }
+}
+
+impl From<anyhow::Error> for ContentError {
+    fn from(error: anyhow::Error) -> Self {
+        ContentError::Internal(internal_body(&error))
+    }
+}
+
+/// Errors of the endpoints that deal with accounts and sign-in.
 #[derive(Debug, ApiResponse)]
 pub enum ApiError {
-    /// The request is malformed: an unknown filter value, a bad cursor or limit.
+    /// The request is malformed.
     #[oai(status = 400)]
     BadRequest(Json<ErrorBody>),
     /// Not signed in, or the session has ended.
@@ -87,12 +123,17 @@ impl ApiError {
 
     /// Logs the whole cause chain and answers with a generic message.
     pub fn internal(error: &anyhow::Error) -> Self {
-        tracing::error!(error = format!("{error:#}"), "request failed");
-        ApiError::Internal(body(
-            "internal_error",
-            "Something went wrong on our side. Please try again later.",
-        ))
+        ApiError::Internal(internal_body(error))
     }
+}
+
+/// Logs the whole cause chain; the client gets a generic message.
+fn internal_body(error: &anyhow::Error) -> Json<ErrorBody> {
+    tracing::error!(error = format!("{error:#}"), "request failed");
+    body(
+        "internal_error",
+        "Something went wrong on our side. Please try again later.",
+    )
 }
 
 impl From<anyhow::Error> for ApiError {

@@ -16,7 +16,7 @@ use super::{
     ApiTags,
     content::{BodyCache, Content, etag, preference, resolved_tag, respond},
     courses::find_course,
-    error::ApiError,
+    error::ContentError,
 };
 use crate::state::AppState;
 
@@ -110,7 +110,7 @@ fn translation<'a, T>(
     preference: &LanguagePreference,
     kind: &str,
     slug: &str,
-) -> Result<(Resolved, &'a T, String), ApiError> {
+) -> Result<(Resolved, &'a T, String), ContentError> {
     let default = course.default_language;
     let wanted = preference.resolve(|l| translations.contains_key(&l), default);
     let (language, text, missing) =
@@ -153,11 +153,11 @@ impl LessonsApi {
         lesson: Path<String>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
-    ) -> Result<Content<Lesson>, ApiError> {
+    ) -> Result<Content<Lesson>, ContentError> {
         let preference = preference(request, lang.as_deref())?;
         let (_, course) = find_course(&self.state, &slug)?;
         let index = course.lesson_index(&lesson).ok_or_else(|| {
-            ApiError::not_found(
+            ContentError::not_found(
                 "lesson_not_found",
                 format!("course `{}` has no lesson `{}`", course.slug, lesson.0),
             )
@@ -219,11 +219,11 @@ impl LessonsApi {
         quiz: Path<String>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
-    ) -> Result<Content<Quiz>, ApiError> {
+    ) -> Result<Content<Quiz>, ContentError> {
         let preference = preference(request, lang.as_deref())?;
         let (_, course) = find_course(&self.state, &slug)?;
         let entry = course.quiz(&quiz).ok_or_else(|| {
-            ApiError::not_found(
+            ContentError::not_found(
                 "quiz_not_found",
                 format!("course `{}` has no quiz `{}`", course.slug, quiz.0),
             )

@@ -10,7 +10,7 @@ use academy_search::{
 use poem::Request;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json, types::ToJSON};
 
-use super::{ApiTags, content::parse_language, error::ApiError};
+use super::{ApiTags, content::parse_language, error::ContentError};
 use crate::state::AppState;
 
 /// Hits per page unless `limit` says otherwise.
@@ -141,12 +141,12 @@ impl SearchApi {
         limit: Query<Option<u32>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
-    ) -> Result<Found<SearchPage>, ApiError> {
+    ) -> Result<Found<SearchPage>, ContentError> {
         let language = lang.as_deref().map(parse_language).transpose()?;
         let mechanism = mechanism.as_deref().map(parse_mechanism).transpose()?;
         let limit = limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT as u32).contains(&limit) {
-            return Err(ApiError::bad_request(
+            return Err(ContentError::bad_request(
                 "invalid_limit",
                 format!("limit must be between 1 and {MAX_LIMIT}"),
             ));
@@ -154,7 +154,7 @@ impl SearchApi {
         if let Some(slug) = course.as_deref()
             && self.state.catalog().course(slug).is_none()
         {
-            return Err(ApiError::bad_request(
+            return Err(ContentError::bad_request(
                 "unknown_course",
                 "There is no public course with this slug; see /api/courses.",
             ));
@@ -193,11 +193,11 @@ impl SearchApi {
         lang: Query<Option<String>>,
         /// How many completions, 1 to 20 (default 8).
         limit: Query<Option<u32>>,
-    ) -> Result<Found<SuggestionList>, ApiError> {
+    ) -> Result<Found<SuggestionList>, ContentError> {
         let language = lang.as_deref().map(parse_language).transpose()?;
         let limit = limit.unwrap_or(DEFAULT_SUGGESTIONS);
         if !(1..=academy_search::MAX_SUGGESTIONS as u32).contains(&limit) {
-            return Err(ApiError::bad_request(
+            return Err(ContentError::bad_request(
                 "invalid_limit",
                 format!(
                     "limit must be between 1 and {}",
@@ -225,17 +225,17 @@ impl SearchApi {
 }
 
 impl SearchApi {
-    fn index(&self) -> Result<Arc<SearchIndex>, ApiError> {
+    fn index(&self) -> Result<Arc<SearchIndex>, ContentError> {
         self.state
             .search
             .current()
-            .ok_or_else(|| ApiError::internal(&anyhow::anyhow!("the search index is not loaded")))
+            .ok_or_else(|| ContentError::internal(&anyhow::anyhow!("the search index is not loaded")))
     }
 }
 
-fn parse_mechanism(tag: &str) -> Result<Mechanism, ApiError> {
+fn parse_mechanism(tag: &str) -> Result<Mechanism, ContentError> {
     Mechanism::parse(tag).ok_or_else(|| {
-        ApiError::bad_request(
+        ContentError::bad_request(
             "unknown_mechanism",
             format!(
                 "`{tag}` is not a mechanism; use one of {}",
@@ -262,21 +262,21 @@ fn tags(languages: &[Language]) -> String {
         .join(", ")
 }
 
-fn query_error(error: QueryError) -> ApiError {
+fn query_error(error: QueryError) -> ContentError {
     let code = match error {
         QueryError::Empty => "empty_query",
         QueryError::TooLong => "query_too_long",
         QueryError::TooManyWords => "too_many_words",
         QueryError::NoTerms => "no_search_terms",
     };
-    ApiError::bad_request(code, error.to_string())
+    ContentError::bad_request(code, error.to_string())
 }
 
-fn search_error(error: SearchError) -> ApiError {
+fn search_error(error: SearchError) -> ContentError {
     match error {
         SearchError::Query(e) => query_error(e),
-        SearchError::BadCursor => ApiError::bad_request("invalid_cursor", error.to_string()),
-        SearchError::Other(e) => ApiError::internal(&e.context("searching")),
+        SearchError::BadCursor => ContentError::bad_request("invalid_cursor", error.to_string()),
+        SearchError::Other(e) => ContentError::internal(&e.context("searching")),
     }
 }
 

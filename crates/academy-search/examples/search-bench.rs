@@ -132,7 +132,7 @@ fn harvested(language: &str) -> Vec<String> {
         }
     }
     let mut words: Vec<(String, usize)> = counts.into_iter().collect();
-    words.sort_by(|a, b| b.1.cmp(&a.1));
+    words.sort_by_key(|w| std::cmp::Reverse(w.1));
     words.into_iter().map(|(w, _)| w).collect()
 }
 

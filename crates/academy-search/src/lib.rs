@@ -8,6 +8,7 @@
 pub mod analysis;
 mod collect;
 mod documents;
+mod highlight;
 mod index;
 mod live;
 pub mod query;

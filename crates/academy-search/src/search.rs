@@ -1,6 +1,6 @@
 //! Running a search: the query, filters, facets, highlighted snippets and pagination.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, hash_map::Entry};
 
 use academy_courses::vocab::{Language, Mechanism};
 use anyhow::Context;
@@ -10,11 +10,11 @@ use tantivy::{
     collector::{Count, TopDocs},
     query::{BooleanQuery, Occur, Query, TermQuery},
     schema::{Field, IndexRecordOption, Value},
-    snippet::SnippetGenerator,
 };
 
 use crate::{
     collect::{Facets, Filter, Filtered},
+    highlight::Highlighter,
     index::SearchIndex,
     query::{ParsedQuery, QueryError, languages_to_search},
     schema::{language_id, mechanism_id},
@@ -24,7 +24,7 @@ use crate::{
 pub const MAX_LIMIT: usize = 50;
 /// How deep pagination goes: results past this many are not reachable (refine the query).
 pub const MAX_OFFSET: usize = 1_000;
-/// Length of a snippet, in characters.
+/// Length of a snippet without highlights (the start of the text), in characters.
 const SNIPPET_CHARS: usize = 180;
 
 /// A search as asked.
@@ -186,7 +186,7 @@ impl SearchIndex {
         top: &[(Score, DocAddress)],
         queries: &HashMap<Language, Box<dyn Query>>,
     ) -> anyhow::Result<Vec<Hit>> {
-        let mut snippets: HashMap<Language, SnippetGenerator> = HashMap::new();
+        let mut highlighters: HashMap<Language, Highlighter> = HashMap::new();
         let mut hits = Vec::with_capacity(top.len());
         for (score, address) in top {
             let doc: TantivyDocument = self
@@ -203,25 +203,22 @@ impl SearchIndex {
                 continue;
             };
             let body_field = self.fields.body(language);
-            let generator = match snippets.entry(language) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
+            let highlighter = match highlighters.entry(language) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => {
                     let Some(query) = queries.get(&language) else {
                         continue;
                     };
-                    let mut generator =
-                        SnippetGenerator::create(&self.searcher, query.as_ref(), body_field)
-                            .context("preparing snippets")?;
-                    generator.set_max_num_chars(SNIPPET_CHARS);
-                    e.insert(generator)
+                    e.insert(
+                        Highlighter::new(&self.searcher, query.as_ref(), body_field)
+                            .context("preparing snippets")?,
+                    )
                 }
             };
-            let snippet = generator.snippet_from_doc(&doc);
-            let snippet = if snippet.is_empty() {
-                leading_text(&text(body_field))
-            } else {
-                snippet.to_html()
-            };
+            let body = text(body_field);
+            let snippet = highlighter
+                .snippet(&body)
+                .unwrap_or_else(|| leading_text(&body));
             let slug = text(self.fields.slug);
             hits.push(Hit {
                 kind: text(self.fields.kind),
