@@ -226,10 +226,9 @@ impl SearchApi {
 
 impl SearchApi {
     fn index(&self) -> Result<Arc<SearchIndex>, ContentError> {
-        self.state
-            .search
-            .current()
-            .ok_or_else(|| ContentError::internal(&anyhow::anyhow!("the search index is not loaded")))
+        self.state.search.current().ok_or_else(|| {
+            ContentError::internal(&anyhow::anyhow!("the search index is not loaded"))
+        })
     }
 }
 

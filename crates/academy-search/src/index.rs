@@ -24,6 +24,9 @@ use crate::{
 /// Memory budget of the index writer.
 const WRITER_BUDGET_BYTES: usize = 128 * 1024 * 1024;
 
+/// A temporary build folder this old was left by a crash.
+const STALE_BUILD: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Written last into a finished index folder.
 const COMPLETE_MARKER: &str = "academy-complete";
 
@@ -53,8 +56,11 @@ impl SearchIndex {
         let Some(version) = catalog.version.as_ref().map(|v| v.hash.clone()) else {
             return Self::build_in_memory(catalog);
         };
-        std::fs::create_dir_all(search_dir)
-            .with_context(|| format!("creating the search directory {}", search_dir.display()))?;
+        if let Err(e) = std::fs::create_dir_all(search_dir) {
+            // A node without a writable data directory still serves search, from memory.
+            tracing::warn!(error = %e, "the search directory cannot be created: indexing in memory");
+            return Self::build_in_memory(catalog);
+        }
         let dir = search_dir.join(format!("{version}-s{SCHEMA_VERSION}"));
         let index = if dir.join(COMPLETE_MARKER).is_file() {
             match open(&dir) {
@@ -196,10 +202,20 @@ fn remove_other_versions(search_dir: &Path, keep: &Path) {
         .map(|e| e.path())
         .filter(|p| p != keep && p.is_dir())
         .filter(|p| {
-            // Leave folders other processes are still building alone.
-            !p.file_name()
+            // Leave folders that other processes may still be building alone; those older than
+            // an hour were left by a crash.
+            let building = p
+                .file_name()
                 .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(".building-"))
+                .is_some_and(|n| n.starts_with(".building-"));
+            let recent = || {
+                std::fs::metadata(p)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|t| t.elapsed().ok())
+                    .is_none_or(|age| age < STALE_BUILD)
+            };
+            !building || !recent()
         })
         .collect();
     for path in stale {

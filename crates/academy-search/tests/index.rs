@@ -12,7 +12,7 @@ use academy_courses::{
     import,
     vocab::{Language, Mechanism},
 };
-use academy_search::{QueryError, SearchError, SearchIndex, SearchRequest};
+use academy_search::{QueryError, SCHEMA_VERSION, SearchError, SearchIndex, SearchRequest};
 use common::{catalog_of, content, fixture_courses, ids, index, search, shipped_courses};
 
 fn folders(dir: &std::path::Path) -> Vec<String> {
@@ -61,12 +61,14 @@ async fn a_half_written_index_folder_is_rebuilt_not_trusted() {
     let search_dir = data.path().join("search");
     let (_db, catalog) = catalog_of(&content(&[shipped_courses()])).await;
     let version = catalog.version.as_ref().unwrap().hash.clone();
-    let broken = search_dir.join(format!("{version}-s2"));
+    let broken = search_dir.join(format!("{version}-s{SCHEMA_VERSION}"));
     std::fs::create_dir_all(&broken).unwrap();
     std::fs::write(broken.join("meta.json"), b"{ not json").unwrap();
 
     let index = SearchIndex::open_or_build(&catalog, &search_dir).unwrap();
     assert!(search(&index, "universal periodic review").total > 0);
+    let meta = std::fs::read_to_string(broken.join("meta.json")).unwrap();
+    assert!(meta.trim_start().starts_with('{') && !meta.contains("not json"));
 }
 
 #[tokio::test]
@@ -247,4 +249,14 @@ async fn suggestions_complete_titles_from_the_first_letters() {
     assert!(index.suggest("zzzz", None, &[], 5).unwrap().is_empty());
     assert_eq!(index.suggest(" ", None, &[], 5), Err(QueryError::Empty));
     assert_eq!(ids(&search(&index, "zzzzqqq")), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_node_without_a_writable_data_directory_still_searches() {
+    let data = tempfile::tempdir().unwrap();
+    let not_a_dir = data.path().join("file");
+    std::fs::write(&not_a_dir, b"").unwrap();
+    let (_db, catalog) = catalog_of(&content(&[shipped_courses()])).await;
+    let index = SearchIndex::open_or_build(&catalog, &not_a_dir.join("search")).unwrap();
+    assert!(search(&index, "urgent appeal").total > 0);
 }
