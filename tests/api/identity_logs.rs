@@ -1,6 +1,6 @@
 //! The server's log output holds no personal data: not the provider's subject identifier, not
 //! the e-mail address or name the provider knows, not the session or CSRF token, not the
-//! display name, not the client's address.
+//! display name, not the client's address; nor what anyone searched for.
 
 use std::{
     io::Write,
@@ -159,3 +159,32 @@ fn uuid_like() -> String {
         .take(16)
         .collect()
 }
+
+storage_test!(
+    what_people_search_for_never_reaches_the_logs,
+    |db: TestDb| async move {
+        let logs = captured_logs();
+        let app = crate::helpers::TestApp::shipped(db).await;
+        let unique = uuid_like().to_lowercase();
+        let queries = [
+            format!("torture in my village {unique}"),
+            format!("\"urgent appeal {unique}"),
+            format!("{unique}{}", "x".repeat(300)),
+        ];
+        for query in &queries {
+            let encoded = query.replace(' ', "+").replace('"', "%22");
+            app.get(&format!("/api/search?q={encoded}&lang=en")).await;
+            app.get(&format!("/api/search/suggest?q={encoded}")).await;
+        }
+        // A marker proving this test's requests reach the captured log.
+        let marker = format!("/api/search-marker-{}", uuid_like());
+        app.get(&marker).await;
+
+        let logs = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+        assert!(logs.contains(&marker), "the log capture does not work");
+        assert!(
+            !logs.contains(&unique[..12]),
+            "a search query appears in the log"
+        );
+    }
+);
