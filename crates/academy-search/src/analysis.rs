@@ -149,7 +149,14 @@ pub fn is_arabic(c: char) -> bool {
 
 /// Whether `c` belongs to a word: a letter, a digit or a combining mark.
 pub(crate) fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || is_mark(c)
+    // Fast paths for the common scripts (the same answers as `is_alphanumeric`, which looks
+    // non-ASCII characters up in a table).
+    match c {
+        c if c.is_ascii() => c.is_ascii_alphanumeric(),
+        'А'..='я' | '\u{0621}'..='\u{064A}' => true,
+        c if is_han(c) => true,
+        c => c.is_alphanumeric() || is_mark(c),
+    }
 }
 
 /// Combining marks that may sit inside a word (Arabic harakat, decomposed accents).
@@ -167,6 +174,35 @@ fn fold(c: char, out: &mut String) {
         'ى' => out.push('ي'),
         'ё' | 'Ё' => out.push('е'),
         c => out.extend(c.to_lowercase()),
+    }
+}
+
+/// Appends one character folded as [`fold`] does, and without its accent if it is a Latin letter
+/// (as French and Spanish stems are): for finding terms in a text, not for indexing.
+pub(crate) fn fold_char(c: char, out: &mut String) {
+    if is_mark(c) || matches!(c, 'أ' | 'إ' | 'آ' | 'ٱ' | 'ى' | 'ё' | 'Ё') {
+        fold(c, out);
+        return;
+    }
+    if is_arabic(c) {
+        out.push(c);
+        return;
+    }
+    for c in c.to_lowercase() {
+        match c {
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => out.push('a'),
+            'ç' | 'ć' | 'č' => out.push('c'),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => out.push('e'),
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => out.push('i'),
+            'ñ' | 'ń' | 'ň' => out.push('n'),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => out.push('o'),
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => out.push('u'),
+            'ý' | 'ÿ' => out.push('y'),
+            'œ' => out.push_str("oe"),
+            'æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            c => out.push(c),
+        }
     }
 }
 

@@ -4,10 +4,15 @@
 //! included), text in double quotes is a phrase (an unclosed quote runs to the end), longer
 //! words tolerate a typo, and the last word matches as a prefix while it is being typed.
 
+use std::sync::Arc;
+
 use academy_courses::vocab::Language;
 use tantivy::{
     Term,
-    query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, TermQuery},
+    query::{
+        AutomatonWeight, BooleanQuery, BoostQuery, DfaWrapper, EnableScoring, FuzzyTermQuery,
+        Occur, PhraseQuery, Query, TermQuery, Weight,
+    },
     schema::{Field, IndexRecordOption},
 };
 
@@ -114,7 +119,7 @@ impl ParsedQuery {
 
     /// The query over `language`'s fields; `None` when nothing of it remains in that language
     /// (only stop words, for instance). Without `tolerant`, words match exactly: no typos, no
-    /// prefix (cheaper, for languages that are only counted in facets).
+    /// prefix, no proximity bonus (cheaper, for languages that are only counted in facets).
     pub fn for_language(
         &self,
         language: Language,
@@ -165,7 +170,9 @@ impl ParsedQuery {
         }
         let mut subqueries: Vec<(Occur, Box<dyn Query>)> =
             must.into_iter().map(|q| (Occur::Must, q)).collect();
-        if all_terms.len() >= 2 {
+        // Proximity only changes scores, which matter only in the languages searched (the
+        // others are only counted): checking positions is the costliest part of a search.
+        if tolerant && all_terms.len() >= 2 {
             let terms: Vec<(usize, String)> = all_terms.into_iter().enumerate().collect();
             if let Some(query) = phrase_query(&fields, &terms, 2) {
                 subqueries.push((
@@ -186,34 +193,89 @@ fn word_query(
     chars: usize,
     prefix: bool,
 ) -> Box<dyn Query> {
+    // Each automaton is built once for the word and shared by the fields (building one costs
+    // more than running it).
+    let automaton = |distance: u8, prefix: bool| {
+        let probe = Term::from_field_text(fields[0].0, term);
+        let query = if prefix {
+            FuzzyTermQuery::new_prefix(probe, distance, true)
+        } else {
+            FuzzyTermQuery::new(probe, distance, true)
+        };
+        query.automaton().ok().map(Arc::new)
+    };
+    let typo = if fuzzy {
+        automaton(if chars >= FUZZY_TWO_MIN_CHARS { 2 } else { 1 }, false)
+    } else {
+        None
+    };
+    // Distance 1 lets a half-typed word reach its stem ("universa" → "univers").
+    let beginning = if prefix {
+        automaton(u8::from(chars >= 4), true)
+    } else {
+        None
+    };
     let mut variants: Vec<Box<dyn Query>> = Vec::new();
     for (i, &(field, boost)) in fields.iter().enumerate() {
-        let term = Term::from_field_text(field, term);
         variants.push(boosted(
-            Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs)),
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, term),
+                IndexRecordOption::WithFreqs,
+            )),
             boost,
         ));
         // The context (course and module titles) only counts exact words.
         if i == CONTEXT_FIELD {
             continue;
         }
-        if fuzzy {
-            let distance = if chars >= FUZZY_TWO_MIN_CHARS { 2 } else { 1 };
+        if let Some(automaton) = &typo {
             variants.push(boosted(
-                Box::new(FuzzyTermQuery::new(term.clone(), distance, true)),
+                Box::new(AutomatonQuery::new(field, automaton)),
                 FUZZY_BOOST * boost,
             ));
         }
-        if prefix {
-            // Distance 1 lets a half-typed word reach its stem ("universa" → "univers").
-            let distance = u8::from(chars >= 4);
+        if let Some(automaton) = &beginning {
             variants.push(boosted(
-                Box::new(FuzzyTermQuery::new_prefix(term, distance, true)),
+                Box::new(AutomatonQuery::new(field, automaton)),
                 PREFIX_BOOST * boost,
             ));
         }
     }
     Box::new(BooleanQuery::union(variants))
+}
+
+/// The terms of a field a Levenshtein automaton accepts, each match scoring a constant (what
+/// [`FuzzyTermQuery`] does, with an automaton shared between fields).
+#[derive(Clone)]
+struct AutomatonQuery {
+    field: Field,
+    automaton: Arc<DfaWrapper>,
+}
+
+impl AutomatonQuery {
+    fn new(field: Field, automaton: &Arc<DfaWrapper>) -> AutomatonQuery {
+        AutomatonQuery {
+            field,
+            automaton: Arc::clone(automaton),
+        }
+    }
+}
+
+impl std::fmt::Debug for AutomatonQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutomatonQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for AutomatonQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            Arc::clone(&self.automaton),
+        )))
+    }
 }
 
 /// The terms as a phrase in title or body; `None` without terms.

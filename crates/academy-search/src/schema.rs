@@ -10,8 +10,9 @@ use tantivy::schema::{
 
 use crate::analysis::analyzer_name;
 
-/// Bumped whenever the schema or the analysis changes, so that persisted indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+/// Bumped whenever the schema, the analysis or the index settings change, so that persisted
+/// indexes are rebuilt.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The fields of the index.
 #[derive(Clone, Debug)]

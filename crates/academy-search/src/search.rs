@@ -14,7 +14,7 @@ use tantivy::{
 
 use crate::{
     collect::{Facets, Filter, Filtered},
-    highlight::Highlighter,
+    highlight::{Highlighter, SNIPPET_CHARS, escape_into},
     index::SearchIndex,
     query::{ParsedQuery, QueryError, languages_to_search},
     schema::{language_id, mechanism_id},
@@ -24,8 +24,6 @@ use crate::{
 pub const MAX_LIMIT: usize = 50;
 /// How deep pagination goes: results past this many are not reachable (refine the query).
 pub const MAX_OFFSET: usize = 1_000;
-/// Length of a snippet without highlights (the start of the text), in characters.
-const SNIPPET_CHARS: usize = 180;
 
 /// A search as asked.
 #[derive(Clone, Debug, Default)]
@@ -245,17 +243,7 @@ fn leading_text(text: &str) -> String {
         cut.truncate(space);
     }
     let mut out = String::with_capacity(cut.len());
-    for c in cut.trim().chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
+    escape_into(cut.trim(), &mut out);
     out
 }
 
