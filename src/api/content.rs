@@ -9,7 +9,7 @@ use std::{
 use academy_courses::{
     catalog::{LanguagePreference, Resolved},
     sha256_hex,
-    vocab::Language,
+    vocab::{Language, Mechanism},
 };
 use bytes::Bytes;
 use poem::{IntoResponse, Request, Response};
@@ -172,11 +172,45 @@ pub fn preference(
     lang: Option<&str>,
 ) -> Result<LanguagePreference, ContentError> {
     let explicit = lang.map(parse_language).transpose()?;
-    let accept = request
+    Ok(LanguagePreference::new(
+        explicit,
+        accepted_languages(request),
+    ))
+}
+
+/// The languages of the request's `Accept-Language` header that the platform knows, best first.
+pub fn accepted_languages(request: &Request) -> Vec<Language> {
+    request
         .headers()
         .get(poem::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok());
-    Ok(LanguagePreference::new(explicit, accept))
+        .and_then(|v| v.to_str().ok())
+        .map(Language::ranked_from_accept_language)
+        .unwrap_or_default()
+}
+
+/// Parses a mechanism tag from a query parameter.
+pub fn parse_mechanism(tag: &str) -> Result<Mechanism, ContentError> {
+    Mechanism::parse(tag).ok_or_else(|| {
+        ContentError::bad_request(
+            "unknown_mechanism",
+            format!(
+                "`{tag}` is not a mechanism; use one of {}",
+                Mechanism::expected()
+            ),
+        )
+    })
+}
+
+/// A page size from a query parameter: `default` when absent, 400 outside `1..=max`.
+pub fn page_limit(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ContentError> {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        return Err(ContentError::bad_request(
+            "invalid_limit",
+            format!("limit must be between 1 and {max}"),
+        ));
+    }
+    Ok(limit)
 }
 
 /// Parses a language tag from a query parameter.

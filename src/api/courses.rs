@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use academy_courses::{
     catalog::{CourseEntry, CourseFilter, Cursor, LanguagePreference, pick},
-    vocab::{Level, Mechanism},
+    vocab::Level,
 };
 use poem::Request;
 use poem_openapi::{
@@ -15,7 +15,10 @@ use poem_openapi::{
 
 use super::{
     ApiTags,
-    content::{BodyCache, Content, etag, parse_language, preference, resolved_tag, respond},
+    content::{
+        BodyCache, Content, etag, page_limit, parse_language, parse_mechanism, preference,
+        resolved_tag, respond,
+    },
     error::ContentError,
 };
 use crate::state::AppState;
@@ -182,15 +185,10 @@ fn detail(course: &CourseEntry, preference: &LanguagePreference) -> CourseDetail
 }
 
 /// Looks a public course up, or answers 404.
-pub fn find_course(
-    state: &AppState,
-    slug: &str,
-) -> Result<(Arc<academy_courses::catalog::Catalog>, Arc<CourseEntry>), ContentError> {
-    let catalog = state.catalog();
-    let course = catalog.course(slug).cloned().ok_or_else(|| {
+pub fn find_course(state: &AppState, slug: &str) -> Result<Arc<CourseEntry>, ContentError> {
+    state.catalog().course(slug).cloned().ok_or_else(|| {
         ContentError::not_found("course_not_found", format!("there is no course `{slug}`"))
-    })?;
-    Ok((catalog, course))
+    })
 }
 
 pub struct CoursesApi {
@@ -220,20 +218,7 @@ impl CoursesApi {
         cursor: Query<Option<String>>,
     ) -> Result<Content<CourseList>, ContentError> {
         let filter = CourseFilter {
-            mechanism: mechanism
-                .as_deref()
-                .map(|m| {
-                    Mechanism::parse(m).ok_or_else(|| {
-                        ContentError::bad_request(
-                            "unknown_mechanism",
-                            format!(
-                                "`{m}` is not a mechanism; use one of {}",
-                                Mechanism::expected()
-                            ),
-                        )
-                    })
-                })
-                .transpose()?,
+            mechanism: mechanism.as_deref().map(parse_mechanism).transpose()?,
             language: lang.as_deref().map(parse_language).transpose()?,
             level: level
                 .as_deref()
@@ -247,13 +232,7 @@ impl CoursesApi {
                 })
                 .transpose()?,
         };
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ContentError::bad_request(
-                "invalid_limit",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = page_limit(*limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = cursor
             .as_deref()
             .map(Cursor::decode)
@@ -301,7 +280,7 @@ impl CoursesApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<CourseDetail>, ContentError> {
         let preference = preference(request, lang.as_deref())?;
-        let (_, course) = find_course(&self.state, &slug)?;
+        let course = find_course(&self.state, &slug)?;
         let resolved =
             preference.resolve(|l| course.texts.contains_key(&l), course.default_language);
         let tag = etag(&["course", &course.hash, &resolved_tag(resolved)]);

@@ -155,7 +155,7 @@ impl LessonsApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<Lesson>, ContentError> {
         let preference = preference(request, lang.as_deref())?;
-        let (_, course) = find_course(&self.state, &slug)?;
+        let course = find_course(&self.state, &slug)?;
         let index = course.lesson_index(&lesson).ok_or_else(|| {
             ContentError::not_found(
                 "lesson_not_found",
@@ -221,7 +221,7 @@ impl LessonsApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<Quiz>, ContentError> {
         let preference = preference(request, lang.as_deref())?;
-        let (_, course) = find_course(&self.state, &slug)?;
+        let course = find_course(&self.state, &slug)?;
         let entry = course.quiz(&quiz).ok_or_else(|| {
             ContentError::not_found(
                 "quiz_not_found",

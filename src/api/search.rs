@@ -3,14 +3,18 @@
 
 use std::sync::Arc;
 
-use academy_courses::vocab::{Language, Mechanism};
+use academy_courses::vocab::Language;
 use academy_search::{
     Hit, MAX_LIMIT, QueryError, SearchError, SearchIndex, SearchRequest, SearchResults, Suggestion,
 };
 use poem::Request;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Query, payload::Json, types::ToJSON};
 
-use super::{ApiTags, content::parse_language, error::ContentError};
+use super::{
+    ApiTags,
+    content::{accepted_languages, page_limit, parse_language, parse_mechanism},
+    error::ContentError,
+};
 use crate::state::AppState;
 
 /// Hits per page unless `limit` says otherwise.
@@ -144,13 +148,7 @@ impl SearchApi {
     ) -> Result<Found<SearchPage>, ContentError> {
         let language = lang.as_deref().map(parse_language).transpose()?;
         let mechanism = mechanism.as_deref().map(parse_mechanism).transpose()?;
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT as u32).contains(&limit) {
-            return Err(ContentError::bad_request(
-                "invalid_limit",
-                format!("limit must be between 1 and {MAX_LIMIT}"),
-            ));
-        }
+        let limit = page_limit(*limit, DEFAULT_LIMIT, MAX_LIMIT as u32)?;
         if let Some(slug) = course.as_deref()
             && self.state.catalog().course(slug).is_none()
         {
@@ -195,16 +193,11 @@ impl SearchApi {
         limit: Query<Option<u32>>,
     ) -> Result<Found<SuggestionList>, ContentError> {
         let language = lang.as_deref().map(parse_language).transpose()?;
-        let limit = limit.unwrap_or(DEFAULT_SUGGESTIONS);
-        if !(1..=academy_search::MAX_SUGGESTIONS as u32).contains(&limit) {
-            return Err(ContentError::bad_request(
-                "invalid_limit",
-                format!(
-                    "limit must be between 1 and {}",
-                    academy_search::MAX_SUGGESTIONS
-                ),
-            ));
-        }
+        let limit = page_limit(
+            *limit,
+            DEFAULT_SUGGESTIONS,
+            academy_search::MAX_SUGGESTIONS as u32,
+        )?;
         let accepted = accepted_languages(request);
         let typed = q.as_deref().unwrap_or_default();
         let suggestions = self
@@ -230,27 +223,6 @@ impl SearchApi {
             ContentError::internal(&anyhow::anyhow!("the search index is not loaded"))
         })
     }
-}
-
-fn parse_mechanism(tag: &str) -> Result<Mechanism, ContentError> {
-    Mechanism::parse(tag).ok_or_else(|| {
-        ContentError::bad_request(
-            "unknown_mechanism",
-            format!(
-                "`{tag}` is not a mechanism; use one of {}",
-                Mechanism::expected()
-            ),
-        )
-    })
-}
-
-fn accepted_languages(request: &Request) -> Vec<Language> {
-    request
-        .headers()
-        .get(poem::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(Language::ranked_from_accept_language)
-        .unwrap_or_default()
 }
 
 fn tags(languages: &[Language]) -> String {

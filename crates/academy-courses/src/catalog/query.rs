@@ -36,13 +36,11 @@ pub struct Resolved {
 }
 
 impl LanguagePreference {
-    /// Builds the preference from an explicit choice and an `Accept-Language` header value.
-    pub fn new(explicit: Option<Language>, accept_language: Option<&str>) -> Self {
+    /// Builds the preference from an explicit choice and the languages of `Accept-Language`,
+    /// best first (see [`Language::ranked_from_accept_language`]).
+    pub fn new(explicit: Option<Language>, accepted: Vec<Language>) -> Self {
         let mut ranked: Vec<Language> = explicit.into_iter().collect();
-        for language in accept_language
-            .map(Language::ranked_from_accept_language)
-            .unwrap_or_default()
-        {
+        for language in accepted {
             if !ranked.contains(&language) {
                 ranked.push(language);
             }
