@@ -1,10 +1,6 @@
 //! What every content response shares: language choice, ETags and conditional requests.
 
-use std::{
-    collections::HashMap,
-    marker::PhantomData,
-    sync::{Arc, RwLock},
-};
+use std::marker::PhantomData;
 
 use academy_courses::{
     catalog::{LanguagePreference, Resolved},
@@ -21,6 +17,7 @@ use poem_openapi::{
 };
 
 use super::error::ContentError;
+use crate::http::cache::ByteCache;
 
 /// Bumped when the JSON shape of content responses changes, so cached copies are not reused.
 const REPRESENTATION: &str = "1";
@@ -36,35 +33,11 @@ const CACHE_BUDGET: usize = 64 << 20;
 
 /// Serialised content bodies by ETag. An ETag names one representation of one content version,
 /// so an entry never goes stale: each version is serialised once, not once per request.
-#[derive(Clone, Default)]
-pub struct BodyCache(Arc<RwLock<CachedBodies>>);
+pub type BodyCache = ByteCache<String>;
 
-#[derive(Default)]
-struct CachedBodies {
-    entries: HashMap<String, Bytes>,
-    bytes: usize,
-}
-
-impl BodyCache {
-    fn get_or_insert(&self, etag: &str, render: impl FnOnce() -> Bytes) -> Bytes {
-        if let Some(hit) = self
-            .0
-            .read()
-            .ok()
-            .and_then(|c| c.entries.get(etag).cloned())
-        {
-            return hit;
-        }
-        let body = render();
-        if let Ok(mut cache) = self.0.write() {
-            if cache.bytes + body.len() > CACHE_BUDGET {
-                *cache = CachedBodies::default();
-            }
-            cache.bytes += body.len();
-            cache.entries.insert(etag.to_owned(), body.clone());
-        }
-        body
-    }
+/// An empty [`BodyCache`].
+pub fn body_cache() -> BodyCache {
+    ByteCache::new(CACHE_BUDGET)
 }
 
 /// A JSON body of type `T`, already serialised. Documented in the OpenAPI spec as `T`.
@@ -152,7 +125,11 @@ pub fn respond<T: ToJSON + Send>(
     if not_modified(request, &etag) {
         return Content::NotModified(etag, CACHE_CONTROL.to_owned(), VARY.to_owned());
     }
-    let bytes = cache.get_or_insert(&etag, || Bytes::from(body().to_json_string()));
+    let bytes = cache.get(etag.as_str()).unwrap_or_else(|| {
+        let bytes = Bytes::from(body().to_json_string());
+        cache.insert(etag.clone(), bytes.clone());
+        bytes
+    });
     let body = JsonBody {
         bytes,
         _type: PhantomData,

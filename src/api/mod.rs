@@ -40,7 +40,7 @@ pub type Api = (
 
 /// Builds the OpenAPI service for `state`.
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
-    let bodies = content::BodyCache::default();
+    let bodies = content::body_cache();
     OpenApiService::new(
         (
             health::HealthApi {

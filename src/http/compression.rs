@@ -1,17 +1,15 @@
 //! Response compression (brotli or gzip, as the client asks), with a cache of compressed bodies
 //! keyed by ETag: content responses are compressed once per version, not once per request.
 
-use std::{
-    collections::HashMap,
-    io::Write,
-    sync::{Arc, RwLock},
-};
+use std::io::Write;
 
 use bytes::Bytes;
 use poem::{
     Body, Endpoint, IntoResponse, Middleware, Request, Response, Result,
     http::{HeaderValue, StatusCode, header},
 };
+
+use super::cache::ByteCache;
 
 /// Bodies smaller than this are sent as they are: compression would not pay.
 const MIN_SIZE: usize = 860;
@@ -102,16 +100,18 @@ fn compressible(response: &Response) -> bool {
             })
 }
 
-#[derive(Default)]
-struct Cache {
-    entries: HashMap<(String, Encoding), Bytes>,
-    bytes: usize,
+/// The compression middleware.
+#[derive(Clone)]
+pub struct Compression {
+    cache: ByteCache<(String, Encoding)>,
 }
 
-/// The compression middleware.
-#[derive(Clone, Default)]
-pub struct Compression {
-    cache: Arc<RwLock<Cache>>,
+impl Default for Compression {
+    fn default() -> Self {
+        Compression {
+            cache: ByteCache::new(CACHE_BUDGET),
+        }
+    }
 }
 
 impl<E: Endpoint> Middleware<E> for Compression {
@@ -120,30 +120,14 @@ impl<E: Endpoint> Middleware<E> for Compression {
     fn transform(&self, inner: E) -> Self::Output {
         CompressionEndpoint {
             inner,
-            cache: Arc::clone(&self.cache),
+            cache: self.cache.clone(),
         }
     }
 }
 
 pub struct CompressionEndpoint<E> {
     inner: E,
-    cache: Arc<RwLock<Cache>>,
-}
-
-impl<E> CompressionEndpoint<E> {
-    fn cached(&self, key: &(String, Encoding)) -> Option<Bytes> {
-        self.cache.read().ok()?.entries.get(key).cloned()
-    }
-
-    fn remember(&self, key: (String, Encoding), bytes: Bytes) {
-        if let Ok(mut cache) = self.cache.write() {
-            if cache.bytes + bytes.len() > CACHE_BUDGET {
-                *cache = Cache::default();
-            }
-            cache.bytes += bytes.len();
-            cache.entries.insert(key, bytes);
-        }
-    }
+    cache: ByteCache<(String, Encoding)>,
 }
 
 impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
@@ -173,7 +157,7 @@ impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let key = etag.map(|etag| (etag, encoding));
-        let compressed = match key.as_ref().and_then(|k| self.cached(k)) {
+        let compressed = match key.as_ref().and_then(|k| self.cache.get(k)) {
             Some(hit) => hit,
             None => {
                 let body = response.take_body().into_bytes().await?;
@@ -187,7 +171,7 @@ impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
                         .map_err(poem::error::InternalServerError)?,
                 );
                 if let Some(key) = key {
-                    self.remember(key, compressed.clone());
+                    self.cache.insert(key, compressed.clone());
                 }
                 compressed
             }
