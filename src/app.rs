@@ -27,17 +27,7 @@ impl Academy {
     /// Connects to the database, migrates it, imports `content_dir` if the database holds no
     /// content yet, and loads the catalog.
     pub async fn start(config: Config) -> anyhow::Result<Academy> {
-        if config.uses_sqlite() {
-            std::fs::create_dir_all(&config.data_dir).with_context(|| {
-                format!("creating the data directory {}", config.data_dir.display())
-            })?;
-        }
-        let db = academy_migrations::connect(&config.database_url(), config.db_max_connections)
-            .await
-            .context("connecting to the database")?;
-        Migrator::up(&db, None)
-            .await
-            .context("migrating the database")?;
+        let db = open_database(&config).await?;
         if import::latest_version(&db).await?.is_none() {
             import_initial_content(&db, &config).await?;
         }
@@ -85,6 +75,23 @@ impl Academy {
             }
         })
     }
+}
+
+/// Opens the configured database (creating the directory of the embedded SQLite file) and
+/// brings its schema up to date.
+pub async fn open_database(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if config.uses_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+            format!("creating the data directory {}", config.data_dir.display())
+        })?;
+    }
+    let db = academy_migrations::connect(&config.database_url(), config.db_max_connections)
+        .await
+        .context("connecting to the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("migrating the database")?;
+    Ok(db)
 }
 
 async fn import_initial_content(

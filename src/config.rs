@@ -145,6 +145,14 @@ impl Config {
         }
     }
 
+    /// How long sessions and API tokens live.
+    pub fn session_policy(&self) -> academy_identity::SessionPolicy {
+        academy_identity::SessionPolicy::from_minutes(
+            self.session_idle_minutes,
+            self.session_absolute_minutes,
+        )
+    }
+
     /// Whether the database is the embedded SQLite file (whose directory must exist).
     pub fn uses_sqlite(&self) -> bool {
         self.database_url().starts_with("sqlite:")

@@ -2,9 +2,8 @@
 
 use std::{io::IsTerminal, path::PathBuf, process::ExitCode, time::Duration};
 
-use academy::{Academy, Config};
+use academy::{Academy, Config, app::open_database};
 use academy_courses::{content, import};
-use academy_migrations::{Migrator, MigratorTrait};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -105,8 +104,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve => serve(config).await?,
         Command::Migrate => {
-            let db = connect(&config).await?;
-            Migrator::up(&db, None).await.context("migrating")?;
+            open_database(&config).await?;
             println!("database is up to date");
         }
         Command::Check { dir } => {
@@ -137,8 +135,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Users {
             command: UsersCommand::Add { name, roles },
         } => {
-            let db = connect(&config).await?;
-            Migrator::up(&db, None).await.context("migrating")?;
+            let db = open_database(&config).await?;
             let account = academy_identity::account::create(&db, Some(&name), &roles).await?;
             let roles: Vec<&str> = account.roles.iter().map(|r| r.as_str()).collect();
             println!(
@@ -150,15 +147,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Tokens {
             command: TokensCommand::Issue { user },
         } => {
-            let db = connect(&config).await?;
-            Migrator::up(&db, None).await.context("migrating")?;
+            let db = open_database(&config).await?;
             academy_identity::account::get(&db, user)
                 .await
                 .with_context(|| format!("user {user}"))?;
-            let policy = academy_identity::SessionPolicy::from_minutes(
-                config.session_idle_minutes,
-                config.session_absolute_minutes,
-            );
+            let policy = config.session_policy();
             let session = academy_identity::session::start(
                 &db,
                 user,
@@ -186,8 +179,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::FAILURE);
                 }
             };
-            let db = connect(&config).await?;
-            Migrator::up(&db, None).await.context("migrating")?;
+            let db = open_database(&config).await?;
             let bar = if std::io::stderr().is_terminal() {
                 ProgressBar::new(set.courses.len() as u64)
             } else {
@@ -219,15 +211,6 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-async fn connect(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
-    if config.uses_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).context("creating the data directory")?;
-    }
-    academy_migrations::connect(&config.database_url(), config.db_max_connections)
-        .await
-        .context("connecting to the database")
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {

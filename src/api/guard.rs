@@ -59,10 +59,7 @@ impl IdentityState {
                 Duration::from_secs(config.provider_timeout_seconds.max(1)),
             )
             .context("configuring identity providers")?,
-            sessions: SessionPolicy::from_minutes(
-                config.session_idle_minutes,
-                config.session_absolute_minutes,
-            ),
+            sessions: config.session_policy(),
             limiter: SignInLimiter::per_minute(config.sign_in_per_minute),
             trust_forwarded_for: config.trust_forwarded_for,
             public_url,
