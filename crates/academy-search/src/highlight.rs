@@ -18,7 +18,7 @@ use tantivy::{
 use crate::analysis::{is_han, is_word_char};
 
 /// Length of a snippet, in characters.
-pub const SNIPPET_CHARS: usize = 180;
+const SNIPPET_CHARS: usize = 180;
 /// Context kept before the first marked word when the snippet has room, in characters.
 const LEAD_CHARS: usize = 40;
 
@@ -279,8 +279,17 @@ fn fold_text(text: &str) -> (String, Vec<usize>) {
     (folded, origin)
 }
 
+/// The start of a text, as long as a snippet, cut at a word's end, HTML-escaped: the snippet
+/// of a text in which no matching word was found.
+pub fn leading_text(text: &str) -> String {
+    let head = text[..snippet_end(text, 0)].trim();
+    let mut out = String::with_capacity(head.len());
+    escape_into(head, &mut out);
+    out
+}
+
 /// Appends `text` HTML-escaped, line breaks as spaces.
-pub fn escape_into(text: &str, out: &mut String) {
+fn escape_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '<' => out.push_str("&lt;"),

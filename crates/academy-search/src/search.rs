@@ -14,7 +14,7 @@ use tantivy::{
 
 use crate::{
     collect::{Facets, Filter, Filtered},
-    highlight::{Highlighter, SNIPPET_CHARS, escape_into},
+    highlight::{Highlighter, leading_text},
     index::SearchIndex,
     query::{ParsedQuery, QueryError, languages_to_search},
     schema::{language_id, mechanism_id},
@@ -232,19 +232,6 @@ impl SearchIndex {
         }
         Ok(hits)
     }
-}
-
-/// The start of a text, HTML-escaped, cut at a word boundary.
-fn leading_text(text: &str) -> String {
-    let mut cut: String = text.chars().take(SNIPPET_CHARS).collect();
-    if cut.len() < text.len()
-        && let Some(space) = cut.rfind(char::is_whitespace)
-    {
-        cut.truncate(space);
-    }
-    let mut out = String::with_capacity(cut.len());
-    escape_into(cut.trim(), &mut out);
-    out
 }
 
 fn encode_cursor(offset: usize) -> String {
