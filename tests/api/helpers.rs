@@ -6,7 +6,7 @@ use academy::{Academy, Config};
 use academy_testing::TestDb;
 use poem::{
     EndpointExt,
-    http::{HeaderMap, StatusCode},
+    http::{HeaderMap, Method, StatusCode},
     test::TestClient,
 };
 use serde_json::Value;
@@ -56,17 +56,20 @@ impl Reply {
 }
 
 impl TestApp {
-    /// An app on `db` that imports `content` at start (as `academy serve` does).
-    pub async fn with_content(db: TestDb, content: &Path) -> TestApp {
+    /// An app on its own database and data directory, with settings changed by `tweak`. Like
+    /// `academy serve`, it imports `content_dir` at start (by default a folder that does not
+    /// exist: no content).
+    pub async fn configured(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
-        let config = Config {
+        let mut config = Config {
             database_url: Some(db.url.clone()),
             data_dir: data_dir.path().to_owned(),
-            content_dir: content.to_owned(),
+            content_dir: data_dir.path().join("no-content"),
             content_poll_seconds: 0,
             db_max_connections: 4,
             ..Config::default()
         };
+        tweak(&mut config);
         let academy = Academy::start(config).await.expect("the academy starts");
         let client = TestClient::new(academy.endpoint().boxed());
         TestApp {
@@ -77,16 +80,32 @@ impl TestApp {
         }
     }
 
+    /// An app on `db` that imports `content` at start (as `academy serve` does).
+    pub async fn with_content(db: TestDb, content: &Path) -> TestApp {
+        Self::configured(db, |config| config.content_dir = content.to_owned()).await
+    }
+
     /// An app serving the shipped courses.
     pub async fn shipped(db: TestDb) -> TestApp {
         Self::with_content(db, &shipped_courses()).await
     }
 
-    /// GET `uri` with extra headers.
-    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut request = self.client.get(uri);
+    /// Sends a request with headers and an optional JSON body.
+    pub async fn send(
+        &self,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.client.request(method, uri);
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
         let response = request.send().await;
         let status = response.0.status();
@@ -97,6 +116,11 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// GET `uri` with extra headers.
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        self.send(Method::GET, uri, headers, None).await
     }
 
     pub async fn get(&self, uri: &str) -> Reply {

@@ -7,26 +7,21 @@ use std::{
     process::{Child, ChildStdout, Command, Stdio},
 };
 
-use academy::{Academy, Config, config::ProviderConfig};
+use academy::{Config, config::ProviderConfig};
 use academy_identity::{Role, SessionKind, account, session};
 use academy_testing::TestDb;
-use poem::{EndpointExt, http::Method, test::TestClient};
+use poem::http::Method;
 use serde_json::Value;
 
-use crate::helpers::Reply;
+use crate::helpers::{Reply, TestApp};
 
 /// Where the Academy believes browsers reach it; the provider sends them back here.
 pub const PUBLIC_URL: &str = "http://academy.test";
 /// The key of the test provider in the config.
 pub const PROVIDER: &str = "test";
 
-/// An Academy on its own database, without course content, with settings changed by a test.
-pub struct IdentityApp {
-    pub academy: Academy,
-    pub client: TestClient<poem::endpoint::BoxEndpoint<'static>>,
-    pub db: TestDb,
-    _data_dir: tempfile::TempDir,
-}
+/// An Academy on its own database, without course content, reached at [`PUBLIC_URL`].
+pub type IdentityApp = TestApp;
 
 /// A person with an account and a bearer token.
 pub struct Person {
@@ -35,27 +30,14 @@ pub struct Person {
     pub session_id: String,
 }
 
-impl IdentityApp {
-    pub async fn start(db: TestDb, tweak: impl FnOnce(&mut Config)) -> IdentityApp {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        let mut config = Config {
-            database_url: Some(db.url.clone()),
-            data_dir: data_dir.path().to_owned(),
-            content_dir: data_dir.path().join("no-content"),
-            content_poll_seconds: 0,
-            db_max_connections: 4,
-            public_url: PUBLIC_URL.to_owned(),
-            ..Config::default()
-        };
-        tweak(&mut config);
-        let academy = Academy::start(config).await.expect("the academy starts");
-        let client = TestClient::new(academy.endpoint().boxed());
-        IdentityApp {
-            academy,
-            client,
-            db,
-            _data_dir: data_dir,
-        }
+impl TestApp {
+    /// An app without content, reached at [`PUBLIC_URL`], with settings changed by `tweak`.
+    pub async fn start(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::configured(db, |config| {
+            config.public_url = PUBLIC_URL.to_owned();
+            tweak(config);
+        })
+        .await
     }
 
     /// An Academy that signs people in at `provider`.
@@ -68,34 +50,6 @@ impl IdentityApp {
             config.provider_timeout_seconds = 2;
         })
         .await
-    }
-
-    /// Sends a request with headers and an optional JSON body.
-    pub async fn send(
-        &self,
-        method: Method,
-        uri: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Reply {
-        let mut request = self.client.request(method, uri);
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await;
-        let status = response.0.status();
-        let headers = response.0.headers().clone();
-        let body = response.0.into_body().into_vec().await.expect("body");
-        Reply {
-            status,
-            headers,
-            body,
-        }
     }
 
     /// Sends a request authenticated with `token` as a bearer token (or anonymously).
