@@ -3,18 +3,22 @@
 use std::time::Duration;
 
 use academy_courses::{content, import};
+use academy_identity::{
+    rate_limit::SignInLimiter,
+    sign_in::{ProviderSettings, SignIn},
+};
 use academy_migrations::{Migrator, MigratorTrait};
 use anyhow::Context;
 use poem::{
     Endpoint, EndpointExt, Route,
-    middleware::{CatchPanic, SetHeader},
+    middleware::{CatchPanic, CookieJarManager, SetHeader},
 };
 
 use crate::{
     api,
     config::Config,
-    http::{compression::Compression, errors::JsonErrors},
-    state::AppState,
+    http::{client_addr::ClientAddresses, compression::Compression, errors::JsonErrors},
+    state::{AppState, Identity},
 };
 
 /// A ready-to-serve Academy: migrated storage, loaded content.
@@ -31,7 +35,7 @@ impl Academy {
         if import::latest_version(&db).await?.is_none() {
             import_initial_content(&db, &config).await?;
         }
-        let identity = crate::api::guard::IdentityState::from_config(&config)?;
+        let identity = identity_services(&config)?;
         let state = AppState::load(db, identity).await?;
         state
             .search
@@ -50,6 +54,10 @@ impl Academy {
             .nest("/", service)
             .at("/openapi.json", spec)
             .nest("/docs", docs)
+            .with(CookieJarManager::new())
+            .with(ClientAddresses {
+                trust_forwarded_for: self.config.trust_forwarded_for,
+            })
             .with(Compression::default())
             .with(JsonErrors)
             .with(CatchPanic::new())
@@ -75,6 +83,33 @@ impl Academy {
             }
         })
     }
+}
+
+/// The identity services, from the configuration.
+fn identity_services(config: &Config) -> anyhow::Result<Identity> {
+    let providers = config
+        .providers
+        .iter()
+        .map(|(key, p)| ProviderSettings {
+            key: key.clone(),
+            display_name: p.display_name.clone(),
+            issuer_url: p.issuer_url.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: p.client_secret.clone(),
+        })
+        .collect();
+    let public_url = config.public_url.trim_end_matches('/').to_owned();
+    Ok(Identity {
+        sign_in: SignIn::new(
+            providers,
+            &format!("{public_url}/api/auth/callback"),
+            Duration::from_secs(config.provider_timeout_seconds.max(1)),
+        )
+        .context("configuring identity providers")?,
+        sessions: config.session_policy(),
+        limiter: SignInLimiter::per_minute(config.sign_in_per_minute),
+        public_url,
+    })
 }
 
 /// Opens the configured database (creating the directory of the embedded SQLite file) and

@@ -5,6 +5,7 @@ pub mod api;
 pub mod app;
 pub mod config;
 pub mod http;
+pub mod privacy;
 pub mod state;
 
 pub use app::Academy;

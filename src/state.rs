@@ -1,13 +1,15 @@
-//! What every request handler shares: the database pool and the current catalog snapshot.
+//! What every request handler and background task shares: the database pool, the current
+//! catalog snapshot with its search index, and the domain services built from the
+//! configuration. Nothing here is an HTTP type, so a background task can hold the state without
+//! the web layer.
 
 use std::sync::Arc;
 
 use academy_courses::catalog::{Catalog, current_version};
+use academy_identity::{SessionPolicy, rate_limit::SignInLimiter, sign_in::SignIn};
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
-
-use crate::api::guard::IdentityState;
 
 /// Shared, cheaply clonable application state.
 #[derive(Clone)]
@@ -15,14 +17,23 @@ pub struct AppState {
     pub db: DatabaseConnection,
     catalog: Arc<ArcSwap<Catalog>>,
     /// Sign-in providers, session lifetimes, the sign-in rate limit.
-    pub identity: Arc<IdentityState>,
+    pub identity: Arc<Identity>,
     /// The search index of the loaded catalog, swapped with it.
     pub search: Arc<academy_search::LiveIndex>,
 }
 
+/// The identity services, built from the configuration in `app.rs`.
+pub struct Identity {
+    pub sign_in: SignIn,
+    pub sessions: SessionPolicy,
+    pub limiter: SignInLimiter,
+    /// Where browsers reach this site, without a trailing `/`: redirects after sign-in go there.
+    pub public_url: String,
+}
+
 impl AppState {
     /// Builds the state and loads the catalog from the database.
-    pub async fn load(db: DatabaseConnection, identity: IdentityState) -> anyhow::Result<AppState> {
+    pub async fn load(db: DatabaseConnection, identity: Identity) -> anyhow::Result<AppState> {
         let catalog = Catalog::load(&db).await.context("loading the catalog")?;
         Ok(AppState {
             db,
@@ -56,7 +67,7 @@ impl AppState {
             .await
             .context("indexing the new content for search")?;
         tracing::info!(
-            version = catalog.version.as_ref().map(|v| &v.hash[..12]),
+            version = catalog.version.as_ref().map(|v| v.short_hash()),
             "catalog reloaded"
         );
         self.catalog.store(catalog);

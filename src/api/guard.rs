@@ -1,17 +1,18 @@
 //! Who is calling: the session cookie (browsers, with CSRF protection on unsafe methods) or an
-//! `Authorization: Bearer` token (apps and scripts), and the identity settings handlers share.
+//! `Authorization: Bearer` token (apps and scripts); the refusals of the guard; responses that
+//! carry personal data; the Academy's cookies.
 
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 
-use academy_identity::{
-    Caller, Role, SessionPolicy,
-    rate_limit::SignInLimiter,
-    session,
-    sign_in::{ProviderSettings, SignIn},
-    token,
+use academy_identity::{Caller, Role, session, token};
+use poem::{
+    Request, RequestBody,
+    http::Method,
+    web::{
+        cookie::{Cookie, SameSite},
+        headers::{Authorization, HeaderMapExt, authorization::Bearer},
+    },
 };
-use anyhow::Context;
-use poem::{Request, RequestBody, http::Method, web::headers::HeaderMapExt};
 use poem_openapi::{
     ApiExtractor, ApiExtractorType, ApiResponse, ExtractParamOptions,
     payload::Json,
@@ -19,7 +20,7 @@ use poem_openapi::{
     types::{ToJSON, Type},
 };
 
-use crate::{api::error::ApiError, config::Config, state::AppState};
+use crate::{api::errors::Failure, state::AppState};
 
 /// The browser session cookie (HttpOnly).
 pub const SESSION_COOKIE: &str = "academy_session";
@@ -28,71 +29,35 @@ pub const SIGN_IN_COOKIE: &str = "academy_sign_in";
 /// The header that must echo the session's CSRF token on unsafe cookie-authenticated requests.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
-/// Identity settings and services shared by the handlers.
-pub struct IdentityState {
-    pub sign_in: SignIn,
-    pub sessions: SessionPolicy,
-    pub limiter: SignInLimiter,
-    pub trust_forwarded_for: bool,
-    pub public_url: String,
+/// Why the guard refused a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthFailure {
+    /// No cookie and no bearer token.
+    #[error("Sign in first (GET /api/auth/providers), or send Authorization: Bearer <token>.")]
+    NotSignedIn,
+    /// The session ended, was revoked, or its account is gone.
+    #[error("Your session has ended or was revoked. Please sign in again.")]
+    SessionExpired,
+    /// An unsafe cookie-authenticated request without the session's CSRF token.
+    #[error("This request needs the X-CSRF-Token header with the csrf_token from GET /api/me.")]
+    CsrfTokenInvalid,
+    /// Signed in, without the role this needs.
+    #[error("Only people with the {0} role may do this.")]
+    RoleRequired(Role),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
 }
 
-impl IdentityState {
-    /// Builds the identity services from the configuration.
-    pub fn from_config(config: &Config) -> anyhow::Result<IdentityState> {
-        let providers = config
-            .providers
-            .iter()
-            .map(|(key, p)| ProviderSettings {
-                key: key.clone(),
-                display_name: p.display_name.clone(),
-                issuer_url: p.issuer_url.clone(),
-                client_id: p.client_id.clone(),
-                client_secret: p.client_secret.clone(),
-            })
-            .collect();
-        let public_url = config.public_url.trim_end_matches('/').to_owned();
-        Ok(IdentityState {
-            sign_in: SignIn::new(
-                providers,
-                &public_url,
-                Duration::from_secs(config.provider_timeout_seconds.max(1)),
-            )
-            .context("configuring identity providers")?,
-            sessions: config.session_policy(),
-            limiter: SignInLimiter::per_minute(config.sign_in_per_minute),
-            trust_forwarded_for: config.trust_forwarded_for,
-            public_url,
-        })
-    }
-
-    /// The client's address: the socket peer, or the last `X-Forwarded-For` entry when a
-    /// trusted proxy appends it.
-    pub fn client_address(&self, req: &Request) -> Option<IpAddr> {
-        if self.trust_forwarded_for {
-            let forwarded = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .iter()
-                .next_back()
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit(',').next())
-                .and_then(|v| v.trim().parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
+impl From<AuthFailure> for Failure {
+    fn from(failure: AuthFailure) -> Self {
+        let message = failure.to_string();
+        match failure {
+            AuthFailure::NotSignedIn => Failure::unauthorized("not_signed_in", message),
+            AuthFailure::SessionExpired => Failure::unauthorized("session_expired", message),
+            AuthFailure::CsrfTokenInvalid => Failure::forbidden("csrf_token_invalid", message),
+            AuthFailure::RoleRequired(_) => Failure::forbidden("role_required", message),
+            AuthFailure::Other(e) => Failure::internal(&e),
         }
-        match &req.remote_addr().0 {
-            poem::Addr::SocketAddr(addr) => Some(addr.ip()),
-            _ => None,
-        }
-    }
-
-    /// Counts a sign-in request against the client's budget.
-    pub fn limit_sign_in(&self, req: &Request) -> Result<(), ApiError> {
-        self.limiter
-            .check(self.client_address(req))
-            .map_err(ApiError::too_many_requests)
     }
 }
 
@@ -109,21 +74,21 @@ pub fn private<T: ToJSON + Type + Send + Sync>(value: T) -> Private<T> {
     Private::Ok(Json(value), "no-store".to_owned())
 }
 
-/// A `Set-Cookie` value with the Academy's cookie attributes.
-pub fn cookie(name: &str, value: &str, path: &str, max_age: i64) -> String {
-    format!("{name}={value}; Path={path}; Max-Age={max_age}; HttpOnly; Secure; SameSite=Lax")
+/// A `Set-Cookie` value with the Academy's cookie attributes (HttpOnly, Secure, SameSite=Lax);
+/// an empty `value` with a zero `max_age` clears the cookie.
+pub fn set_cookie(name: &str, value: &str, path: &str, max_age: Duration) -> String {
+    let mut cookie = Cookie::new_with_str(name, value);
+    cookie.set_path(path);
+    cookie.set_max_age(max_age);
+    cookie.set_http_only(true);
+    cookie.set_secure(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.to_string()
 }
 
 /// The value of cookie `name` in the request, if sent.
 pub fn read_cookie(req: &Request, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(poem::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_owned())
+    req.cookie().get(name).map(|c| c.value_str().to_owned())
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -144,7 +109,7 @@ impl Credentials {
     fn read(req: &Request) -> Credentials {
         let bearer = req
             .headers()
-            .typed_get::<poem::web::headers::Authorization<poem::web::headers::authorization::Bearer>>()
+            .typed_get::<Authorization<Bearer>>()
             .map(|auth| (auth.token().to_owned(), Carrier::Bearer));
         let token =
             bearer.or_else(|| read_cookie(req, SESSION_COOKIE).map(|t| (t, Carrier::Cookie)));
@@ -173,48 +138,34 @@ impl Credentials {
     }
 
     /// Rejects an unsafe cookie-authenticated request without the right `X-CSRF-Token`.
-    pub fn check_csrf(&self) -> Result<(), ApiError> {
+    pub fn check_csrf(&self) -> Result<(), AuthFailure> {
         let Some((t, Carrier::Cookie)) = &self.token else {
             return Ok(());
         };
         if self.unsafe_method
             && self.csrf.as_deref().map(token::hash) != Some(token::hash(&token::csrf_token(t)))
         {
-            return Err(ApiError::forbidden(
-                "csrf_token_invalid",
-                "This request needs the X-CSRF-Token header with the csrf_token from GET /api/me.",
-            ));
+            return Err(AuthFailure::CsrfTokenInvalid);
         }
         Ok(())
     }
 
-    /// The signed-in caller, or 401; 403 for a cookie request without its CSRF token.
-    pub async fn caller(&self, state: &AppState) -> Result<Caller, ApiError> {
+    /// The signed-in caller; a cookie request with an unsafe method also needs its CSRF token.
+    pub async fn caller(&self, state: &AppState) -> Result<Caller, AuthFailure> {
         let Some((token, _)) = &self.token else {
-            return Err(ApiError::unauthorized(
-                "not_signed_in",
-                "Sign in first (GET /api/auth/providers), or send Authorization: Bearer <token>.",
-            ));
+            return Err(AuthFailure::NotSignedIn);
         };
         self.check_csrf()?;
         session::authenticate(&state.db, token, state.identity.sessions)
             .await?
-            .ok_or_else(|| {
-                ApiError::unauthorized(
-                    "session_expired",
-                    "Your session has ended or was revoked. Please sign in again.",
-                )
-            })
+            .ok_or(AuthFailure::SessionExpired)
     }
 
-    /// The signed-in caller if they may act as `role`; 401 or 403 otherwise.
-    pub async fn caller_as(&self, state: &AppState, role: Role) -> Result<Caller, ApiError> {
+    /// The signed-in caller if they may act as `role`.
+    pub async fn caller_as(&self, state: &AppState, role: Role) -> Result<Caller, AuthFailure> {
         let caller = self.caller(state).await?;
         if !caller.is(role) {
-            return Err(ApiError::forbidden(
-                "role_required",
-                format!("Only people with the {role} role may do this."),
-            ));
+            return Err(AuthFailure::RoleRequired(role));
         }
         Ok(caller)
     }

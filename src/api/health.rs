@@ -3,7 +3,7 @@
 use poem_openapi::{ApiResponse, Object, OpenApi, payload::Json};
 use sea_orm::ConnectionTrait;
 
-use super::{ApiTags, error::ErrorBody};
+use super::{ApiTags, errors::ErrorBody};
 use crate::state::AppState;
 
 /// The process is up.

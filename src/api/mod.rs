@@ -1,14 +1,12 @@
-//! The HTTP API: thin poem-openapi handlers over the domain crates.
+//! The HTTP API: thin poem-openapi handlers over the domain crates, one folder per area. Each
+//! area's `mod.rs` exports its `Api` tuple and builds it from the state.
 
-pub mod admin;
-pub mod auth;
-pub mod content;
-pub mod courses;
-pub mod error;
+pub mod catalog;
+pub mod errors;
 pub mod guard;
 pub mod health;
-pub mod lessons;
-pub mod me;
+pub mod identity;
+pub mod params;
 pub mod search;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -27,45 +25,19 @@ pub enum ApiTags {
     Administration,
 }
 
-/// The whole documented API.
-pub type Api = (
-    health::HealthApi,
-    courses::CoursesApi,
-    lessons::LessonsApi,
-    auth::AuthApi,
-    me::MeApi,
-    admin::AdminApi,
-    search::SearchApi,
-);
+/// The whole documented API: a tuple of the areas' tuples.
+pub type Api = (health::HealthApi, catalog::Api, search::Api, identity::Api);
 
 /// Builds the OpenAPI service for `state`.
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
-    let bodies = content::body_cache();
     OpenApiService::new(
         (
             health::HealthApi {
                 state: state.clone(),
             },
-            courses::CoursesApi {
-                state: state.clone(),
-                bodies: bodies.clone(),
-            },
-            lessons::LessonsApi {
-                state: state.clone(),
-                bodies,
-            },
-            auth::AuthApi {
-                state: state.clone(),
-            },
-            me::MeApi {
-                state: state.clone(),
-            },
-            admin::AdminApi {
-                state: state.clone(),
-            },
-            search::SearchApi {
-                state: state.clone(),
-            },
+            catalog::api(state),
+            search::api(state),
+            identity::api(state),
         ),
         "ISHR Academy API",
         env!("CARGO_PKG_VERSION"),

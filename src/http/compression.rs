@@ -9,12 +9,10 @@ use poem::{
     http::{HeaderValue, StatusCode, header},
 };
 
-use super::cache::ByteCache;
+use super::cache::{BUDGET, ByteCache};
 
 /// Bodies smaller than this are sent as they are: compression would not pay.
 const MIN_SIZE: usize = 860;
-/// Upper bound on the cached compressed bytes; the cache starts over when it is full.
-const CACHE_BUDGET: usize = 64 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Encoding {
@@ -109,7 +107,7 @@ pub struct Compression {
 impl Default for Compression {
     fn default() -> Self {
         Compression {
-            cache: ByteCache::new(CACHE_BUDGET),
+            cache: ByteCache::new(BUDGET),
         }
     }
 }

@@ -1,5 +1,8 @@
-//! HTTP plumbing shared by every route: compression, error bodies, request logging.
+//! HTTP plumbing shared by every route: compression, response caches, conditional GET, error
+//! bodies and request logging, the client's address.
 
 pub mod cache;
+pub mod client_addr;
 pub mod compression;
+pub mod conditional;
 pub mod errors;

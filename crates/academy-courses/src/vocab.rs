@@ -5,47 +5,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// Defines a closed vocabulary: an enum whose variants map to fixed kebab-case tags.
-macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident, $what:literal { $($variant:ident => $tag:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            /// Every value, in the vocabulary's order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The tag as written in content files and URLs.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $tag),+ }
-            }
-
-            /// Parses a tag; `None` if it is not part of the vocabulary.
-            pub fn parse(tag: &str) -> Option<Self> {
-                match tag { $($tag => Some($name::$variant),)+ _ => None }
-            }
-
-            /// The accepted tags, comma-separated, for error messages.
-            pub fn expected() -> String {
-                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
-            }
-
-            /// What the vocabulary names, for error messages.
-            pub const WHAT: &'static str = $what;
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
+use academy_vocab::vocabulary;
 
 vocabulary!(
     /// The six official languages of the United Nations, in which courses may be offered.
-    Language, "language" {
+    pub Language, "language" {
         Arabic => "ar",
         Chinese => "zh",
         English => "en",
@@ -57,7 +21,7 @@ vocabulary!(
 
 vocabulary!(
     /// The human-rights mechanisms a course can be tagged with.
-    Mechanism, "mechanism" {
+    pub Mechanism, "mechanism" {
         HumanRightsCouncil => "human-rights-council",
         UniversalPeriodicReview => "universal-periodic-review",
         TreatyBodies => "treaty-bodies",
@@ -73,7 +37,7 @@ vocabulary!(
 
 vocabulary!(
     /// How much a course assumes its learner already knows.
-    Level, "level" {
+    pub Level, "level" {
         Introductory => "introductory",
         Intermediate => "intermediate",
         Advanced => "advanced",
@@ -82,7 +46,7 @@ vocabulary!(
 
 vocabulary!(
     /// Who may see a course: everyone, or only the participants of an HRDAP cohort.
-    Visibility, "visibility" {
+    pub Visibility, "visibility" {
         Public => "public",
         Cohort => "cohort",
     }
@@ -90,44 +54,12 @@ vocabulary!(
 
 vocabulary!(
     /// The kinds of quiz question.
-    QuestionKind, "question kind" {
+    pub QuestionKind, "question kind" {
         Single => "single",
         Multiple => "multiple",
         TrueFalse => "true-false",
     }
 );
-
-impl Language {
-    /// The languages of an `Accept-Language` header value that this platform knows, best first.
-    /// Weights (`q=`) are honoured, region subtags are ignored (`fr-CH` counts as `fr`), unknown
-    /// or malformed items are skipped.
-    pub fn ranked_from_accept_language(header: &str) -> Vec<Language> {
-        let mut ranked: Vec<(u16, usize, Language)> = header
-            .split(',')
-            .take(32)
-            .enumerate()
-            .filter_map(|(index, item)| {
-                let mut parts = item.split(';');
-                let tag = parts.next()?.trim();
-                let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-                let weight = match parts.find_map(|p| p.trim().strip_prefix("q=")) {
-                    None => 1000,
-                    Some(q) => (q.trim().parse::<f32>().ok()?.clamp(0.0, 1.0) * 1000.0) as u16,
-                };
-                let language = Language::parse(&primary)?;
-                (weight > 0).then_some((weight, index, language))
-            })
-            .collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut out = Vec::with_capacity(ranked.len());
-        for (_, _, language) in ranked {
-            if !out.contains(&language) {
-                out.push(language);
-            }
-        }
-        out
-    }
-}
 
 /// A slug: 1 to 80 characters of `a-z`, `0-9` and single inner hyphens. Used for courses,
 /// modules, lessons, quizzes and question ids.
@@ -170,24 +102,6 @@ impl fmt::Display for Slug {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn accept_language_is_ranked_by_weight_and_regions_are_ignored() {
-        use Language::*;
-        assert_eq!(
-            Language::ranked_from_accept_language("de-DE, fr-CH;q=0.8, es;q=0.9, fr"),
-            vec![French, Spanish]
-        );
-        assert_eq!(
-            Language::ranked_from_accept_language("ru;q=0, en"),
-            vec![English]
-        );
-        assert_eq!(
-            Language::ranked_from_accept_language("*;q=0.5, ;;, zh;q=x, ar;q=0.1"),
-            vec![Arabic]
-        );
-        assert!(Language::ranked_from_accept_language("").is_empty());
-    }
 
     #[test]
     fn slugs_reject_everything_but_lowercase_words() {

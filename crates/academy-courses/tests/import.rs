@@ -5,7 +5,7 @@
 use std::{fs, path::Path};
 
 use academy_courses::{
-    catalog::Catalog,
+    catalog::{Catalog, Reader},
     entity::{content_version, course, lesson},
     import::{ImportError, import_dir},
 };
@@ -58,11 +58,16 @@ storage_test!(
             catalog.version.as_ref().map(|v| v.hash.clone()),
             Some(report.version)
         );
-        let course = catalog.course("sample-course").expect("public course");
+        let course = catalog
+            .readable("sample-course", &Reader::Anyone)
+            .expect("public course");
         assert_eq!(course.lessons.len(), 3);
         assert_eq!(course.quizzes[0].questions.len(), 3);
         assert!(
-            catalog.course("cohort-course").is_none(),
+            catalog
+                .readable("cohort-course", &Reader::Anyone)
+                .ok()
+                .is_none(),
             "cohort courses are not in the public catalog"
         );
     }
@@ -112,7 +117,9 @@ storage_test!(
         assert_eq!(lesson_row(&t.db, "second-lesson").await.id, before.id);
         assert_eq!(versions(&t.db).await, 2);
         let catalog = Catalog::load(&t.db).await.expect("catalog");
-        let course = catalog.course("sample-course").expect("course");
+        let course = catalog
+            .readable("sample-course", &Reader::Anyone)
+            .expect("course");
         let text = &course.lessons[1].translations[&academy_courses::vocab::Language::English];
         assert!(text.markdown.contains("independent, reliable information"));
     }
@@ -150,7 +157,7 @@ storage_test!(
         let catalog = Catalog::load(&t.db).await.expect("catalog");
         assert!(
             catalog
-                .course("sample-course")
+                .readable("sample-course", &Reader::Anyone)
                 .expect("course")
                 .lesson_index("third-lesson")
                 .is_none()

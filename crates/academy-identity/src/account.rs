@@ -9,9 +9,9 @@ use sea_orm::{
 };
 
 use crate::{
-    audit,
+    Page, audit,
     entity::{user, user_role},
-    profile::{self, InvalidField, ProfileUpdate},
+    profile::{DisplayName, InvalidField, Profile, ProfileUpdate, ProfileValue},
     role::Role,
 };
 
@@ -19,12 +19,7 @@ use crate::{
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Account {
     pub id: i32,
-    pub display_name: Option<String>,
-    pub language: Option<String>,
-    pub country: Option<String>,
-    pub gender: Option<String>,
-    pub organisation_type: Option<String>,
-    pub thematic_focus: Option<String>,
+    pub profile: Profile,
     /// Always contains [`Role::Learner`], then the granted roles in order.
     pub roles: Vec<Role>,
     pub created_at: DateTime<Utc>,
@@ -93,10 +88,10 @@ pub async fn create(
     display_name: Option<&str>,
     roles: &[Role],
 ) -> Result<Account, ProfileError> {
-    let display_name = display_name.map(profile::display_name).transpose()?;
+    let display_name = display_name.map(DisplayName::new).transpose()?;
     let now = Utc::now();
     let row = user::ActiveModel {
-        display_name: Set(display_name),
+        display_name: Set(display_name.map(|n| n.as_str().to_owned())),
         created_at: Set(now),
         ..Default::default()
     }
@@ -129,54 +124,28 @@ pub async fn roles(db: &impl ConnectionTrait, id: i32) -> anyhow::Result<Vec<Rol
         .all(db)
         .await
         .context("reading roles")?;
-    let mut roles = vec![Role::Learner];
-    roles.extend(granted.iter().filter_map(|r| r.role.parse::<Role>().ok()));
-    roles.sort();
-    roles.dedup();
-    Ok(roles)
+    Ok(role_set(granted.iter().map(|g| g.role.as_str())))
 }
 
-/// Applies `update` to the caller's own profile.
+/// Learner plus the `granted` role names (unknown names ignored), in order, once each.
+fn role_set<'a>(granted: impl Iterator<Item = &'a str>) -> Vec<Role> {
+    let mut roles = vec![Role::Learner];
+    roles.extend(granted.filter_map(|r| r.parse::<Role>().ok()));
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// Applies `update` to the caller's own profile; on an invalid value nothing changes.
 pub async fn update_profile(
     db: &DatabaseConnection,
     id: i32,
     update: ProfileUpdate,
 ) -> Result<Account, ProfileError> {
-    fn check(
-        value: Option<Option<String>>,
-        parse: fn(&str) -> Result<String, InvalidField>,
-    ) -> Result<Option<Option<String>>, InvalidField> {
-        value
-            .map(|v| v.as_deref().map(parse).transpose())
-            .transpose()
-    }
-    let display_name = check(update.display_name, profile::display_name)?;
-    let language = check(update.language, profile::language)?;
-    let country = check(update.country, profile::country)?;
-    let gender = check(update.gender, profile::gender)?;
-    let organisation_type = check(update.organisation_type, profile::organisation_type)?;
-    let thematic_focus = check(update.thematic_focus, profile::thematic_focus)?;
-
     let row = live_user(db, id).await?;
+    let profile = Profile::from_row(&row).apply(update)?;
     let mut active: user::ActiveModel = row.into();
-    if let Some(v) = display_name {
-        active.display_name = Set(v);
-    }
-    if let Some(v) = language {
-        active.language = Set(v);
-    }
-    if let Some(v) = country {
-        active.country = Set(v);
-    }
-    if let Some(v) = gender {
-        active.gender = Set(v);
-    }
-    if let Some(v) = organisation_type {
-        active.organisation_type = Set(v);
-    }
-    if let Some(v) = thematic_focus {
-        active.thematic_focus = Set(v);
-    }
+    profile.write_to(&mut active);
     let row = active.update(db).await.context("updating a profile")?;
     Ok(with_roles(db, row).await?)
 }
@@ -187,15 +156,17 @@ pub async fn list(
     actor: i32,
     after: Option<i32>,
     limit: u64,
-) -> anyhow::Result<Vec<Account>> {
-    let rows = user::Entity::find()
+) -> anyhow::Result<Page<Account>> {
+    let mut rows = user::Entity::find()
         .filter(user::Column::ErasedAt.is_null())
         .filter(user::Column::Id.gt(after.unwrap_or(0)))
         .order_by_asc(user::Column::Id)
-        .limit(limit)
+        .limit(limit + 1)
         .all(db)
         .await
         .context("listing accounts")?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     let ids: Vec<i32> = rows.iter().map(|r| r.id).collect();
     let grants = user_role::Entity::find()
         .filter(user_role::Column::UserId.is_in(ids))
@@ -203,21 +174,16 @@ pub async fn list(
         .await
         .context("reading roles of listed accounts")?;
     audit::record(db, Some(actor), audit::Action::AccountsListed, None, None).await?;
-    Ok(rows
+    let items: Vec<Account> = rows
         .into_iter()
         .map(|row| {
-            let mut roles = vec![Role::Learner];
-            roles.extend(
-                grants
-                    .iter()
-                    .filter(|g| g.user_id == row.id)
-                    .filter_map(|g| g.role.parse::<Role>().ok()),
-            );
-            roles.sort();
-            roles.dedup();
+            let granted = grants.iter().filter(|g| g.user_id == row.id);
+            let roles = role_set(granted.map(|g| g.role.as_str()));
             account(row, roles)
         })
-        .collect())
+        .collect();
+    let next = more.then(|| items.last().map(|a| a.id)).flatten();
+    Ok(Page { items, next })
 }
 
 /// Another person's account, read by `actor` (audited).
@@ -332,12 +298,7 @@ async fn with_roles(db: &impl ConnectionTrait, row: user::Model) -> anyhow::Resu
 fn account(row: user::Model, roles: Vec<Role>) -> Account {
     Account {
         id: row.id,
-        display_name: row.display_name,
-        language: row.language,
-        country: row.country,
-        gender: row.gender,
-        organisation_type: row.organisation_type,
-        thematic_focus: row.thematic_focus,
+        profile: Profile::from_row(&row),
         roles,
         created_at: row.created_at,
     }

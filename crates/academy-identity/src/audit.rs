@@ -8,7 +8,7 @@ use sea_orm::{
     QueryOrder, QuerySelect, Set,
 };
 
-use crate::entity::audit_entry;
+use crate::{Page, entity::audit_entry};
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,17 +77,21 @@ pub async fn list(
     db: &impl ConnectionTrait,
     before: Option<i32>,
     limit: u64,
-) -> anyhow::Result<Vec<Entry>> {
+) -> anyhow::Result<Page<Entry>> {
     let mut query = audit_entry::Entity::find().order_by_desc(audit_entry::Column::Id);
     if let Some(before) = before {
         query = query.filter(audit_entry::Column::Id.lt(before));
     }
-    let rows = query
-        .limit(limit)
+    let mut rows = query
+        .limit(limit + 1)
         .all(db)
         .await
         .context("reading the audit log")?;
-    Ok(rows.into_iter().map(entry).collect())
+    let more = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let items: Vec<Entry> = rows.into_iter().map(entry).collect();
+    let next = more.then(|| items.last().map(|e| e.id)).flatten();
+    Ok(Page { items, next })
 }
 
 /// Every entry about or by account `id`, oldest first (for the data export).

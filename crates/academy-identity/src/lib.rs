@@ -8,7 +8,6 @@
 
 pub mod account;
 pub mod audit;
-mod countries;
 pub mod entity;
 pub mod privacy;
 pub mod profile;
@@ -19,5 +18,14 @@ pub mod sign_in;
 pub mod token;
 
 pub use account::{Account, AccountError, ProfileError, RoleChangeError};
+pub use profile::{Profile, ProfileUpdate};
 pub use role::Role;
 pub use session::{Caller, SessionKind, SessionPolicy};
+
+/// One page of a list kept in id order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The id to continue after (or before, for lists newest first); `None` on the last page.
+    pub next: Option<i32>,
+}

@@ -58,9 +58,9 @@ pub struct NewSession {
 }
 
 impl NewSession {
-    /// Seconds until the absolute expiry (for a cookie's `Max-Age`).
-    pub fn seconds_left(&self) -> i64 {
-        (self.expires_at - Utc::now()).num_seconds().max(0)
+    /// How long until the absolute expiry.
+    pub fn remaining(&self) -> std::time::Duration {
+        (self.expires_at - Utc::now()).to_std().unwrap_or_default()
     }
 }
 

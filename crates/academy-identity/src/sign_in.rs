@@ -74,7 +74,8 @@ impl Provider {
 pub struct SignIn {
     providers: Vec<Provider>,
     http: reqwest::Client,
-    public_url: String,
+    /// Where providers send browsers back to, followed by `/<key>`.
+    callback_base: String,
 }
 
 /// A sign-in started: send the browser to `authorize_url`, and keep `state` in a cookie so the
@@ -144,11 +145,11 @@ pub enum FinishError {
 }
 
 impl SignIn {
-    /// Sets up `providers`; `public_url` is the base of the callback URLs, `timeout` bounds every
-    /// request to a provider.
+    /// Sets up `providers`; provider `key` sends browsers back to `<callback_base>/<key>`,
+    /// `timeout` bounds every request to a provider.
     pub fn new(
         providers: Vec<ProviderSettings>,
-        public_url: &str,
+        callback_base: &str,
         timeout: Duration,
     ) -> anyhow::Result<SignIn> {
         let http = reqwest::ClientBuilder::new()
@@ -171,7 +172,7 @@ impl SignIn {
                 })
                 .collect(),
             http,
-            public_url: public_url.trim_end_matches('/').to_owned(),
+            callback_base: callback_base.trim_end_matches('/').to_owned(),
         })
     }
 
@@ -188,7 +189,7 @@ impl SignIn {
 
     /// Where provider `key` sends the browser back to.
     pub fn redirect_url(&self, key: &str) -> String {
-        format!("{}/api/auth/callback/{key}", self.public_url)
+        format!("{}/{key}", self.callback_base)
     }
 
     /// Starts a sign-in at provider `key`, to come back to `return_to` (a path on this site).

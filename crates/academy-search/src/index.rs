@@ -40,6 +40,8 @@ pub struct SearchIndex {
     pub(crate) searcher: Searcher,
     pub(crate) fields: Fields,
     pub(crate) suggestions: Suggestions,
+    /// The slugs of the courses indexed (the public ones).
+    pub(crate) courses: std::collections::BTreeSet<String>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -120,6 +122,12 @@ impl SearchIndex {
             searcher: reader.searcher(),
             fields,
             suggestions: Suggestions::from_catalog(catalog),
+            courses: catalog
+                .all_courses()
+                .iter()
+                .filter(|c| c.visibility == academy_courses::vocab::Visibility::Public)
+                .map(|c| c.slug.clone())
+                .collect(),
         })
     }
 

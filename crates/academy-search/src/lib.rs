@@ -23,7 +23,7 @@ pub use index::SearchIndex;
 pub use live::LiveIndex;
 pub use query::{MAX_QUERY_CHARS, QueryError};
 pub use schema::SCHEMA_VERSION;
-pub use search::{Hit, MAX_LIMIT, SearchError, SearchRequest, SearchResults};
+pub use search::{Hit, HitKind, MAX_LIMIT, SearchError, SearchRequest, SearchResults};
 pub use suggest::{MAX_SUGGESTIONS, Suggestion};
 
 impl SearchIndex {

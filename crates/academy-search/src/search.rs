@@ -48,6 +48,9 @@ pub enum SearchError {
     Query(#[from] QueryError),
     #[error("The cursor is not one this search returned; start again without it.")]
     BadCursor,
+    /// The `course` filter names no public course.
+    #[error("There is no public course with this slug; see /api/courses.")]
+    UnknownCourse,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -67,17 +70,43 @@ pub struct SearchResults {
     pub next_cursor: Option<String>,
 }
 
+/// What a hit or a suggestion is: a course, or a lesson or quiz of it (with its slug).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HitKind {
+    Course,
+    Lesson(String),
+    Quiz(String),
+}
+
+impl HitKind {
+    /// `course`, `lesson` or `quiz`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HitKind::Course => "course",
+            HitKind::Lesson(_) => "lesson",
+            HitKind::Quiz(_) => "quiz",
+        }
+    }
+
+    /// The kind stored in the index with its slug; `None` for an unknown kind.
+    pub(crate) fn from_stored(kind: &str, slug: String) -> Option<HitKind> {
+        match kind {
+            "course" => Some(HitKind::Course),
+            "lesson" => Some(HitKind::Lesson(slug)),
+            "quiz" => Some(HitKind::Quiz(slug)),
+            _ => None,
+        }
+    }
+}
+
 /// A matching course, lesson or quiz in one language.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hit {
-    /// `course`, `lesson` or `quiz`.
-    pub kind: String,
+    pub kind: HitKind,
     pub course: String,
     pub course_title: String,
     /// Module slug; empty for a course.
     pub module: String,
-    /// Lesson or quiz slug; `None` for a course.
-    pub slug: Option<String>,
     pub title: String,
     /// An extract of the text with the matching words in `<b>`; HTML-escaped.
     pub snippet: String,
@@ -89,6 +118,11 @@ impl SearchIndex {
     /// Runs `request`. Anything a person types either runs or is refused with a
     /// [`QueryError`] that says why.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
+        if let Some(course) = request.course
+            && !self.courses.contains(course)
+        {
+            return Err(SearchError::UnknownCourse);
+        }
         let parsed = ParsedQuery::parse(request.text)?;
         let offset = match request.cursor {
             Some(cursor) => decode_cursor(cursor)?,
@@ -217,13 +251,15 @@ impl SearchIndex {
             let snippet = highlighter
                 .snippet(&body)
                 .unwrap_or_else(|| leading_text(&body));
-            let slug = text(self.fields.slug);
+            let Some(kind) = HitKind::from_stored(&text(self.fields.kind), text(self.fields.slug))
+            else {
+                continue;
+            };
             hits.push(Hit {
-                kind: text(self.fields.kind),
+                kind,
                 course: text(self.fields.course),
                 course_title: text(self.fields.course_title),
                 module: text(self.fields.module),
-                slug: (!slug.is_empty()).then_some(slug),
                 title: text(self.fields.title(language)),
                 snippet,
                 language,

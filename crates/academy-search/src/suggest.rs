@@ -11,6 +11,7 @@ use academy_courses::{
 use crate::{
     analysis::{fold_word, is_han, is_word_char},
     query::{QueryError, check_length},
+    search::HitKind,
 };
 
 /// Most completions returned.
@@ -21,11 +22,9 @@ pub const MAX_SUGGESTIONS: usize = 20;
 pub struct Suggestion {
     /// The title to show and to search for.
     pub text: String,
-    /// `course` or `lesson`.
-    pub kind: &'static str,
+    /// A course or a lesson of it.
+    pub kind: HitKind,
     pub course: String,
-    /// The lesson slug; `None` for a course.
-    pub lesson: Option<String>,
     pub language: Language,
 }
 
@@ -57,9 +56,8 @@ impl Suggestions {
             for (language, text) in &course.texts {
                 entries.push(Entry::new(Suggestion {
                     text: text.title.clone(),
-                    kind: "course",
+                    kind: HitKind::Course,
                     course: course.slug.clone(),
-                    lesson: None,
                     language: *language,
                 }));
             }
@@ -69,9 +67,8 @@ impl Suggestions {
                 for (language, text) in &lesson.translations {
                     entries.push(Entry::new(Suggestion {
                         text: text.title.clone(),
-                        kind: "lesson",
+                        kind: HitKind::Lesson(lesson.slug.clone()),
                         course: course.slug.clone(),
-                        lesson: Some(lesson.slug.clone()),
                         language: *language,
                     }));
                 }

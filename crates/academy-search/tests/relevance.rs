@@ -6,6 +6,7 @@
 mod common;
 
 use academy_courses::vocab::Language;
+use academy_search::HitKind;
 use common::{ids, index, search, search_in};
 
 #[tokio::test]
@@ -144,7 +145,10 @@ async fn quiz_answers_and_explanations_are_not_searchable() {
     // The question's prompt is searchable.
     let results = search(&index, "непоправимый вред используется");
     assert!(
-        results.hits.iter().any(|h| h.kind == "quiz"),
+        results
+            .hits
+            .iter()
+            .any(|h| matches!(h.kind, HitKind::Quiz(_))),
         "{:?}",
         ids(&results)
     );

@@ -5,6 +5,7 @@
 mod cursor;
 mod load;
 mod query;
+mod view;
 
 use std::{collections::BTreeMap, sync::Arc};
 
@@ -13,6 +14,10 @@ use chrono::{DateTime, Utc};
 pub use cursor::{Cursor, CursorError};
 pub use load::current_version;
 pub use query::{CourseFilter, LanguagePreference, Page, Resolved};
+pub use view::{
+    LessonOutline, LessonView, ModuleRef, Neighbour, QuizOutline, QuizView, ReadError, Reader,
+    Syllabus, SyllabusModule,
+};
 
 use crate::{
     content::{Answer, LessonText, QuizText},
@@ -33,6 +38,13 @@ pub struct Catalog {
 pub struct ContentVersion {
     pub hash: String,
     pub imported_at: DateTime<Utc>,
+}
+
+impl ContentVersion {
+    /// The first 12 characters of the hash, for logs and messages.
+    pub fn short_hash(&self) -> &str {
+        self.hash.get(..12).unwrap_or(&self.hash)
+    }
 }
 
 /// A course with everything needed to answer catalog requests.

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use super::{Catalog, CourseEntry, Cursor};
-use crate::vocab::{Language, Level, Mechanism, Visibility};
+use super::{Catalog, CourseEntry, Cursor, Reader};
+use crate::vocab::{Language, Level, Mechanism};
 
 /// Filters of the course list; `None` means any.
 #[derive(Clone, Debug, Default)]
@@ -37,7 +37,7 @@ pub struct Resolved {
 
 impl LanguagePreference {
     /// Builds the preference from an explicit choice and the languages of `Accept-Language`,
-    /// best first (see [`Language::ranked_from_accept_language`]).
+    /// best first.
     pub fn new(explicit: Option<Language>, accepted: Vec<Language>) -> Self {
         let mut ranked: Vec<Language> = explicit.into_iter().collect();
         for language in accepted {
@@ -46,6 +46,15 @@ impl LanguagePreference {
             }
         }
         LanguagePreference(ranked)
+    }
+
+    /// The preference as text (`fr,en`), to tell representations apart in an ETag.
+    pub fn tag(&self) -> String {
+        self.0
+            .iter()
+            .map(|l| l.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// The first preferred language among `available`, or `default` (a fallback when any
@@ -65,9 +74,11 @@ impl LanguagePreference {
 }
 
 impl Catalog {
-    /// Public courses matching `filter`, in catalog order, `limit` at a time after `after`.
+    /// The courses `reader` may read that match `filter`, in catalog order, `limit` at a time
+    /// after `after`.
     pub fn list(
         &self,
+        reader: &Reader,
         filter: &CourseFilter,
         limit: usize,
         after: Option<&Cursor>,
@@ -75,7 +86,7 @@ impl Catalog {
         let mut matching = self
             .courses
             .iter()
-            .filter(|c| c.visibility == Visibility::Public)
+            .filter(|c| reader.may_read(c))
             .filter(|c| filter.mechanism.is_none_or(|m| c.mechanisms.contains(&m)))
             .filter(|c| filter.level.is_none_or(|l| c.level == l))
             .filter(|c| filter.language.is_none_or(|l| c.texts.contains_key(&l)))
@@ -93,31 +104,20 @@ impl Catalog {
         Page { items, next }
     }
 
-    /// A public course by slug. Cohort-only courses are not found here.
-    pub fn course(&self, slug: &str) -> Option<&Arc<CourseEntry>> {
-        self.by_slug
-            .get(slug)
-            .filter(|c| c.visibility == Visibility::Public)
-    }
-
-    /// Every mechanism of the vocabulary with the number of public courses tagged with it.
-    pub fn mechanism_counts(&self) -> Vec<(Mechanism, usize)> {
+    /// Every mechanism of the vocabulary with the number of courses `reader` may read that are
+    /// tagged with it.
+    pub fn mechanism_counts(&self, reader: &Reader) -> Vec<(Mechanism, usize)> {
         Mechanism::ALL
             .iter()
             .map(|m| {
                 let count = self
                     .courses
                     .iter()
-                    .filter(|c| c.visibility == Visibility::Public && c.mechanisms.contains(m))
+                    .filter(|c| reader.may_read(c) && c.mechanisms.contains(m))
                     .count();
                 (*m, count)
             })
             .collect()
-    }
-
-    /// Whether any content has been imported.
-    pub fn is_loaded(&self) -> bool {
-        self.version.is_some()
     }
 
     /// Every live course, public or not (for search indexing and statistics).

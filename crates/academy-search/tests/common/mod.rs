@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 
 use academy_courses::{catalog::Catalog, content, content::ContentSet, import};
-use academy_search::{Hit, SearchIndex, SearchRequest, SearchResults};
+use academy_search::{Hit, HitKind, SearchIndex, SearchRequest, SearchResults};
 use academy_testing::{Backend, TestDb};
 
 pub fn shipped_courses() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses")
+    std::env::var_os("ACADEMY_TEST_COURSES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../courses"))
 }
 
 pub fn fixture_courses() -> PathBuf {
@@ -71,9 +73,9 @@ pub fn search_in(index: &SearchIndex, text: &str, language: &str) -> SearchResul
 
 /// `course/slug` of a hit (`course` alone for a course).
 pub fn id(hit: &Hit) -> String {
-    match &hit.slug {
-        Some(slug) => format!("{}/{}", hit.course, slug),
-        None => hit.course.clone(),
+    match &hit.kind {
+        HitKind::Lesson(slug) | HitKind::Quiz(slug) => format!("{}/{}", hit.course, slug),
+        HitKind::Course => hit.course.clone(),
     }
 }
 

@@ -4,12 +4,13 @@
 use academy_identity::{AccountError, Role, RoleChangeError, account, audit};
 use poem_openapi::{Object, OpenApi, param::Path, param::Query};
 
+use super::views::{AccountView, AuditEntry};
 use crate::{
     api::{
         ApiTags,
-        error::ApiError,
+        errors::{Failure, api_error},
         guard::{Credentials, Private, private},
-        me::AccountView,
+        params,
     },
     state::AppState,
 };
@@ -26,22 +27,6 @@ struct Accounts {
     next_after: Option<i32>,
 }
 
-/// One audit log entry: who did what to whose data, when.
-#[derive(Debug, Object)]
-struct AuditEntry {
-    id: i32,
-    /// When (RFC 3339).
-    at: String,
-    /// The account that acted.
-    actor_id: Option<i32>,
-    /// `role_granted`, `role_revoked`, `accounts_listed`, `account_read` or `account_erased`.
-    action: String,
-    /// The account concerned.
-    subject_id: Option<i32>,
-    /// E.g. the role granted or revoked.
-    detail: Option<String>,
-}
-
 /// A page of the audit log, newest first.
 #[derive(Debug, Object)]
 struct AuditPage {
@@ -50,43 +35,67 @@ struct AuditPage {
     next_before: Option<i32>,
 }
 
+const DEFAULT_PAGE: u32 = 50;
 const MAX_PAGE: u32 = 200;
 
-fn page_size(limit: Option<u32>) -> Result<u64, ApiError> {
-    match limit.unwrap_or(50) {
-        n @ 1..=MAX_PAGE => Ok(u64::from(n)),
-        _ => Err(ApiError::bad_request(
-            "invalid_limit",
-            format!("limit must be between 1 and {MAX_PAGE}"),
-        )),
+api_error!(
+    /// Why a list could not be given.
+    pub enum AdminListError {
+        BadRequest,
+        Unauthorized,
+        Forbidden,
     }
-}
+);
 
-fn role(name: &str) -> Result<Role, ApiError> {
+api_error!(
+    /// Why an account could not be read.
+    pub enum ReadAccountError {
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+    }
+);
+
+api_error!(
+    /// Why a role could not be granted or revoked.
+    pub enum RoleChangeFailed {
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+    }
+);
+
+fn role(name: &str) -> Result<Role, Failure> {
     name.parse::<Role>()
-        .map_err(|e| ApiError::not_found("role_not_found", e.to_string()))
+        .map_err(|e| Failure::not_found("role_not_found", e.to_string()))
 }
 
-fn account_error(e: AccountError) -> ApiError {
+fn user_not_found() -> Failure {
+    Failure::not_found("user_not_found", "There is no account with this id.")
+}
+
+/// An error about another person's account.
+fn their_account(e: AccountError) -> Failure {
     match e {
         AccountError::NotFound => user_not_found(),
-        AccountError::Other(e) => ApiError::internal(&e),
+        AccountError::Other(e) => Failure::internal(&e),
     }
 }
 
-fn role_change_error(e: RoleChangeError) -> ApiError {
-    match e {
-        RoleChangeError::UserNotFound => user_not_found(),
-        RoleChangeError::LearnerIsImplicit => {
-            ApiError::conflict("learner_is_implicit", e.to_string())
+impl From<RoleChangeError> for Failure {
+    fn from(e: RoleChangeError) -> Self {
+        match e {
+            RoleChangeError::UserNotFound => user_not_found(),
+            RoleChangeError::LearnerIsImplicit => {
+                Failure::conflict("learner_is_implicit", e.to_string())
+            }
+            RoleChangeError::OwnAdminRole => Failure::conflict("own_admin_role", e.to_string()),
+            RoleChangeError::Other(e) => Failure::internal(&e),
         }
-        RoleChangeError::OwnAdminRole => ApiError::conflict("own_admin_role", e.to_string()),
-        RoleChangeError::Other(e) => ApiError::internal(&e),
     }
-}
-
-fn user_not_found() -> ApiError {
-    ApiError::not_found("user_not_found", "There is no account with this id.")
 }
 
 #[OpenApi(tag = "ApiTags::Administration")]
@@ -100,52 +109,53 @@ impl AdminApi {
         credentials: Credentials,
         /// The `next_after` of the previous page.
         after: Query<Option<i32>>,
+        /// Accounts per page, 1 to 200 (default 50).
         limit: Query<Option<u32>>,
-    ) -> Result<Private<Accounts>, ApiError> {
+    ) -> Result<Private<Accounts>, AdminListError> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
-        let limit = page_size(*limit)?;
-        let accounts = account::list(&self.state.db, caller.user_id, *after, limit).await?;
-        let next_after = (accounts.len() as u64 == limit)
-            .then(|| accounts.last().map(|a| a.id))
-            .flatten();
+        let limit = params::limit(*limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let page = account::list(&self.state.db, caller.user_id, *after, u64::from(limit)).await?;
         Ok(private(Accounts {
-            accounts: accounts.into_iter().map(AccountView::from).collect(),
-            next_after,
+            accounts: page.items.into_iter().map(AccountView::from).collect(),
+            next_after: page.next,
         }))
     }
 
     /// Read an account
     ///
-    /// One person's account. Audited.
+    /// One person's account. Audited. 404 `user_not_found`.
     #[oai(path = "/api/admin/users/:id", method = "get")]
     async fn user(
         &self,
         credentials: Credentials,
+        /// The account's id.
         id: Path<i32>,
-    ) -> Result<Private<AccountView>, ApiError> {
+    ) -> Result<Private<AccountView>, ReadAccountError> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let account = account::read_as(&self.state.db, caller.user_id, *id)
             .await
-            .map_err(account_error)?;
+            .map_err(their_account)?;
         Ok(private(account.into()))
     }
 
     /// Grant a role
     ///
     /// Grants `trainer`, `staff` or `admin` (idempotent). Audited. 409 `learner_is_implicit`
-    /// for `learner`, which everyone has.
+    /// for `learner`, which everyone has; 404 `user_not_found` or `role_not_found`.
     #[oai(path = "/api/admin/users/:id/roles/:role", method = "put")]
     async fn grant(
         &self,
         credentials: Credentials,
+        /// The account's id.
         id: Path<i32>,
+        /// `trainer`, `staff` or `admin`.
         role: Path<String>,
-    ) -> Result<Private<AccountView>, ApiError> {
+    ) -> Result<Private<AccountView>, RoleChangeFailed> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let role = self::role(&role)?;
         let account = account::grant_role(&self.state.db, caller.user_id, *id, role)
             .await
-            .map_err(role_change_error)?;
+            .map_err(Failure::from)?;
         Ok(private(account.into()))
     }
 
@@ -157,14 +167,16 @@ impl AdminApi {
     async fn revoke(
         &self,
         credentials: Credentials,
+        /// The account's id.
         id: Path<i32>,
+        /// `trainer`, `staff` or `admin`.
         role: Path<String>,
-    ) -> Result<Private<AccountView>, ApiError> {
+    ) -> Result<Private<AccountView>, RoleChangeFailed> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let role = self::role(&role)?;
         let account = account::revoke_role(&self.state.db, caller.user_id, *id, role)
             .await
-            .map_err(role_change_error)?;
+            .map_err(Failure::from)?;
         Ok(private(account.into()))
     }
 
@@ -178,27 +190,28 @@ impl AdminApi {
         credentials: Credentials,
         /// The `next_before` of the previous page.
         before: Query<Option<i32>>,
+        /// Entries per page, 1 to 200 (default 50).
         limit: Query<Option<u32>>,
-    ) -> Result<Private<AuditPage>, ApiError> {
+    ) -> Result<Private<AuditPage>, AdminListError> {
         credentials.caller_as(&self.state, Role::Admin).await?;
-        let limit = page_size(*limit)?;
-        let entries = audit::list(&self.state.db, *before, limit).await?;
-        let next_before = (entries.len() as u64 == limit)
-            .then(|| entries.last().map(|e| e.id))
-            .flatten();
+        let limit = params::limit(*limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let page = audit::list(&self.state.db, *before, u64::from(limit)).await?;
         Ok(private(AuditPage {
-            entries: entries
-                .into_iter()
-                .map(|e| AuditEntry {
-                    id: e.id,
-                    at: e.at.to_rfc3339(),
-                    actor_id: e.actor_id,
-                    action: e.action,
-                    subject_id: e.subject_id,
-                    detail: e.detail,
-                })
-                .collect(),
-            next_before,
+            entries: page.items.into_iter().map(AuditEntry::from).collect(),
+            next_before: page.next,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::errors::tests::check_mapping;
+
+    #[test]
+    fn each_error_maps_to_its_declared_status() {
+        check_mapping::<AdminListError>(AdminListError::STATUSES);
+        check_mapping::<ReadAccountError>(ReadAccountError::STATUSES);
+        check_mapping::<RoleChangeFailed>(RoleChangeFailed::STATUSES);
     }
 }

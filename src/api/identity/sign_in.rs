@@ -1,5 +1,7 @@
 //! Sign-in through OpenID Connect providers, and sign-out.
 
+use std::time::Duration;
+
 use academy_identity::sign_in::{Callback, FinishError, StartError};
 use poem::Request;
 use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payload::Json};
@@ -7,13 +9,17 @@ use poem_openapi::{ApiResponse, Object, OpenApi, param::Path, param::Query, payl
 use crate::{
     api::{
         ApiTags,
-        error::ApiError,
-        guard::{Credentials, SESSION_COOKIE, SIGN_IN_COOKIE, cookie, read_cookie},
+        errors::{Failure, api_error},
+        guard::{Credentials, SESSION_COOKIE, SIGN_IN_COOKIE, read_cookie, set_cookie},
     },
+    http::client_addr::ClientAddr,
     state::AppState,
 };
 
-pub struct AuthApi {
+/// How long a browser has to come back from the provider.
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
+
+pub struct SignInApi {
     pub state: AppState,
 }
 
@@ -33,13 +39,17 @@ struct Providers {
 }
 
 #[derive(ApiResponse)]
-enum Redirect {
-    /// Go on to this address; the cookie carries what the next step needs.
+enum ToProvider {
+    /// Go on to the provider; the cookie ties its answer to this browser.
     #[oai(status = 302)]
     Found(
         #[oai(header = "Location")] String,
         #[oai(header = "Set-Cookie")] String,
     ),
+}
+
+#[derive(ApiResponse)]
+enum SignedIn {
     /// Signed in: go back to the page the sign-in started from, with the session cookie.
     #[oai(status = 303)]
     SeeOther(
@@ -55,8 +65,78 @@ enum SignedOut {
     Done(#[oai(header = "Set-Cookie")] String),
 }
 
+api_error!(
+    /// Why a sign-in could not start.
+    pub enum LoginError {
+        BadRequest,
+        NotFound,
+        TooManyRequests,
+        BadGateway,
+    }
+);
+
+api_error!(
+    /// Why a sign-in could not finish.
+    pub enum CallbackError {
+        BadRequest,
+        Forbidden,
+        NotFound,
+        TooManyRequests,
+        BadGateway,
+    }
+);
+
+api_error!(
+    /// Why signing out failed.
+    pub enum LogoutError {
+        Forbidden,
+    }
+);
+
+impl From<StartError> for Failure {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::UnknownProvider => Failure::not_found("provider_not_found", e.to_string()),
+            StartError::InvalidReturnTo => Failure::bad_request("invalid_return_to", e.to_string()),
+            StartError::ProviderUnavailable => {
+                Failure::bad_gateway("provider_unavailable", e.to_string())
+            }
+            StartError::Other(e) => Failure::internal(&e),
+        }
+    }
+}
+
+impl From<FinishError> for Failure {
+    fn from(e: FinishError) -> Self {
+        let message = e.to_string();
+        match e {
+            FinishError::UnknownProvider => Failure::not_found("provider_not_found", message),
+            FinishError::InvalidState => Failure::bad_request("invalid_state", message),
+            FinishError::Denied => Failure::forbidden("sign_in_denied", message),
+            FinishError::ProviderRefused => Failure::bad_request("sign_in_failed", message),
+            FinishError::InvalidCode => Failure::bad_request("invalid_code", message),
+            FinishError::InvalidIdToken => Failure::bad_request("invalid_id_token", message),
+            FinishError::ProviderUnavailable => {
+                Failure::bad_gateway("provider_unavailable", message)
+            }
+            FinishError::Other(e) => Failure::internal(&e),
+        }
+    }
+}
+
+impl SignInApi {
+    /// Counts a sign-in request against the client's budget.
+    fn limit(&self, req: &Request) -> Result<(), Failure> {
+        self.state
+            .identity
+            .limiter
+            .check(ClientAddr::of(req).0)
+            .map_err(Failure::too_many_requests)
+    }
+}
+
 #[OpenApi(tag = "ApiTags::Identity")]
-impl AuthApi {
+impl SignInApi {
     /// List identity providers
     ///
     /// The providers one can sign in with. Signing in needs nothing else: accounts are created
@@ -92,28 +172,23 @@ impl AuthApi {
         provider: Path<String>,
         /// Where to go after signing in: a path on this site, e.g. `/courses/treaty-bodies`.
         return_to: Query<Option<String>>,
-    ) -> Result<Redirect, ApiError> {
-        let identity = &self.state.identity;
-        identity.limit_sign_in(req)?;
-        let started = identity
+    ) -> Result<ToProvider, LoginError> {
+        self.limit(req)?;
+        let started = self
+            .state
+            .identity
             .sign_in
             .start(&self.state.db, &provider, return_to.as_deref())
             .await
-            .map_err(|e| match e {
-                StartError::UnknownProvider => {
-                    ApiError::not_found("provider_not_found", e.to_string())
-                }
-                StartError::InvalidReturnTo => {
-                    ApiError::bad_request("invalid_return_to", e.to_string())
-                }
-                StartError::ProviderUnavailable => {
-                    ApiError::bad_gateway("provider_unavailable", e.to_string())
-                }
-                StartError::Other(e) => ApiError::internal(&e),
-            })?;
-        Ok(Redirect::Found(
+            .map_err(Failure::from)?;
+        Ok(ToProvider::Found(
             started.authorize_url,
-            cookie(SIGN_IN_COOKIE, &started.state, "/api/auth/callback", 600),
+            set_cookie(
+                SIGN_IN_COOKIE,
+                &started.state,
+                "/api/auth/callback",
+                SIGN_IN_WINDOW,
+            ),
         ))
     }
 
@@ -135,9 +210,9 @@ impl AuthApi {
         code: Query<Option<String>>,
         /// Set by the provider on failure, e.g. `access_denied`.
         error: Query<Option<String>>,
-    ) -> Result<Redirect, ApiError> {
+    ) -> Result<SignedIn, CallbackError> {
+        self.limit(req)?;
         let identity = &self.state.identity;
-        identity.limit_sign_in(req)?;
         let browser_state = read_cookie(req, SIGN_IN_COOKIE);
         let callback = Callback {
             state: state.as_deref(),
@@ -149,45 +224,48 @@ impl AuthApi {
             .sign_in
             .finish(&self.state.db, &provider, callback, identity.sessions)
             .await
-            .map_err(|e| {
-                let message = e.to_string();
-                match e {
-                    FinishError::UnknownProvider => {
-                        ApiError::not_found("provider_not_found", message)
-                    }
-                    FinishError::InvalidState => ApiError::bad_request("invalid_state", message),
-                    FinishError::Denied => ApiError::forbidden("sign_in_denied", message),
-                    FinishError::ProviderRefused => {
-                        ApiError::bad_request("sign_in_failed", message)
-                    }
-                    FinishError::InvalidCode => ApiError::bad_request("invalid_code", message),
-                    FinishError::InvalidIdToken => {
-                        ApiError::bad_request("invalid_id_token", message)
-                    }
-                    FinishError::ProviderUnavailable => {
-                        ApiError::bad_gateway("provider_unavailable", message)
-                    }
-                    FinishError::Other(e) => ApiError::internal(&e),
-                }
-            })?;
+            .map_err(Failure::from)?;
         tracing::info!(new_account = finished.new_account, "signed in");
-        let max_age = finished.session.seconds_left();
-        Ok(Redirect::SeeOther(
+        Ok(SignedIn::SeeOther(
             format!("{}{}", identity.public_url, finished.return_to),
-            cookie(SESSION_COOKIE, &finished.session.token, "/", max_age),
+            set_cookie(
+                SESSION_COOKIE,
+                &finished.session.token,
+                "/",
+                finished.session.remaining(),
+            ),
         ))
     }
 
     /// Sign out
     ///
     /// Revokes the current session (cookie or bearer token) and clears the cookie. Browsers
-    /// must send `X-CSRF-Token`. Answers 204 also when not signed in.
+    /// must send `X-CSRF-Token` (403 `csrf_token_invalid` otherwise). Answers 204 also when not
+    /// signed in.
     #[oai(path = "/api/auth/logout", method = "post")]
-    async fn logout(&self, credentials: Credentials) -> Result<SignedOut, ApiError> {
+    async fn logout(&self, credentials: Credentials) -> Result<SignedOut, LogoutError> {
         credentials.check_csrf()?;
         if let Some(token) = credentials.token() {
             academy_identity::session::end(&self.state.db, token).await?;
         }
-        Ok(SignedOut::Done(cookie(SESSION_COOKIE, "", "/", 0)))
+        Ok(SignedOut::Done(set_cookie(
+            SESSION_COOKIE,
+            "",
+            "/",
+            Duration::ZERO,
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::errors::tests::check_mapping;
+
+    #[test]
+    fn each_error_maps_to_its_declared_status() {
+        check_mapping::<LoginError>(LoginError::STATUSES);
+        check_mapping::<CallbackError>(CallbackError::STATUSES);
+        check_mapping::<LogoutError>(LogoutError::STATUSES);
     }
 }

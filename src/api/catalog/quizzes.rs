@@ -1,0 +1,85 @@
+//! A quiz's questions, never its answers.
+
+use academy_courses::catalog::Reader;
+use poem::Request;
+use poem_openapi::{
+    OpenApi,
+    param::{Path, Query},
+};
+
+use super::{course, resolved_tag, sharing, views::Quiz};
+use crate::{
+    api::{
+        ApiTags,
+        errors::{Failure, api_error},
+        params,
+    },
+    http::conditional::{BodyCache, Content, etag, respond},
+    state::AppState,
+};
+
+api_error!(
+    /// Why a quiz could not be given.
+    pub enum QuizError {
+        BadRequest,
+        NotFound,
+    }
+);
+
+pub struct QuizzesApi {
+    pub state: AppState,
+    pub bodies: BodyCache,
+}
+
+#[OpenApi(tag = "ApiTags::Catalog")]
+impl QuizzesApi {
+    /// Get a quiz's questions
+    ///
+    /// The questions and their choices, in the best language available. Correct answers and
+    /// explanations are never part of this response: they come back when answers are graded.
+    /// 404 `course_not_found` or `quiz_not_found`.
+    #[oai(path = "/api/courses/:slug/quizzes/:quiz", method = "get")]
+    async fn quiz(
+        &self,
+        request: &Request,
+        /// The course slug.
+        slug: Path<String>,
+        /// The quiz slug.
+        quiz: Path<String>,
+        /// Preferred language; overrides `Accept-Language`.
+        lang: Query<Option<String>>,
+    ) -> Result<Content<Quiz>, QuizError> {
+        let preference = params::preference(request, lang.as_deref())?;
+        let reader = Reader::Anyone;
+        let course = course(&self.state, &slug, &reader)?;
+        let view = course
+            .quiz_view(&quiz, &preference)
+            .map_err(Failure::from)?;
+        let tag = etag(&[
+            "quiz",
+            &course.hash,
+            &view.entry.slug,
+            &resolved_tag(view.resolved),
+        ]);
+        let language = view.resolved.language;
+        Ok(respond(
+            &self.bodies,
+            request,
+            tag,
+            sharing(&reader),
+            language.as_str(),
+            || Quiz::new(&course, view),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::errors::tests::check_mapping;
+
+    #[test]
+    fn each_error_maps_to_its_declared_status() {
+        check_mapping::<QuizError>(QuizError::STATUSES);
+    }
+}

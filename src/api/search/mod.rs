@@ -1,0 +1,200 @@
+//! The search area: full-text search across the courses, and completions for a search box.
+//! The query text is never logged.
+
+pub mod views;
+
+use std::sync::Arc;
+
+use academy_courses::vocab::Language;
+use academy_search::{
+    MAX_LIMIT, MAX_SUGGESTIONS, QueryError, SearchError, SearchIndex, SearchRequest,
+};
+use poem::Request;
+use poem_openapi::{ApiResponse, OpenApi, param::Query, payload::Json, types::ToJSON};
+use views::{SearchPage, SuggestionItem, SuggestionList};
+
+use super::{
+    ApiTags,
+    errors::{Failure, api_error},
+    params,
+};
+use crate::state::AppState;
+
+/// The search area's operations.
+pub type Api = SearchApi;
+
+/// The search area's operations over `state`.
+pub fn api(state: &AppState) -> Api {
+    SearchApi {
+        state: state.clone(),
+    }
+}
+
+/// Hits per page unless `limit` says otherwise.
+const DEFAULT_LIMIT: u32 = 10;
+/// Completions unless `limit` says otherwise.
+const DEFAULT_SUGGESTIONS: u32 = 8;
+/// Results depend on the content only; let browsers reuse them briefly, but keep them out of
+/// shared caches (a search says something about the person who made it).
+const CACHE_CONTROL: &str = "private, max-age=60";
+
+/// Search results or completions.
+#[derive(ApiResponse)]
+pub enum Results<T: ToJSON + Send> {
+    /// The results; `Content-Language` names the languages searched.
+    #[oai(status = 200)]
+    Ok(
+        Json<T>,
+        #[oai(header = "Content-Language")] String,
+        #[oai(header = "Cache-Control")] String,
+    ),
+}
+
+api_error!(
+    /// Why a search or a completion could not run.
+    pub enum SearchFailed {
+        BadRequest,
+    }
+);
+
+impl From<QueryError> for Failure {
+    fn from(error: QueryError) -> Self {
+        let code = match error {
+            QueryError::Empty => "empty_query",
+            QueryError::TooLong => "query_too_long",
+            QueryError::TooManyWords => "too_many_words",
+            QueryError::NoTerms => "no_search_terms",
+        };
+        Failure::bad_request(code, error.to_string())
+    }
+}
+
+impl From<SearchError> for Failure {
+    fn from(error: SearchError) -> Self {
+        match error {
+            SearchError::Query(e) => e.into(),
+            SearchError::BadCursor => Failure::bad_request("invalid_cursor", error.to_string()),
+            SearchError::UnknownCourse => Failure::bad_request("unknown_course", error.to_string()),
+            SearchError::Other(e) => Failure::internal(&e.context("searching")),
+        }
+    }
+}
+
+pub struct SearchApi {
+    pub state: AppState,
+}
+
+#[OpenApi(tag = "ApiTags::Catalog")]
+impl SearchApi {
+    /// Search the courses
+    ///
+    /// Full-text search across public courses, lessons and quiz questions. Words are matched
+    /// in any form of the word (`appeals` finds `appeal`, `правозащитникам` finds
+    /// `правозащитники`); words of five letters or more tolerate a typo; the last word also
+    /// matches as the beginning of a word; text in double quotes must appear as a phrase.
+    /// There is no other syntax: `AND`, `-`, `field:` are searched as words.
+    ///
+    /// The search runs in `lang` if given; otherwise in the language the query's script shows
+    /// (Arabic, Chinese, Cyrillic); otherwise in the first of English, French or Spanish that
+    /// `Accept-Language` names; otherwise in those three. Facets count matches in every
+    /// language and mechanism so a reader can switch.
+    #[oai(path = "/api/search", method = "get")]
+    #[allow(clippy::too_many_arguments)]
+    async fn search(
+        &self,
+        request: &Request,
+        /// What to look for: 1 to 200 characters, at most 16 words or quoted phrases.
+        q: Query<Option<String>>,
+        /// Search in this language only: `en`, `fr`, `es`, `ar`, `zh` or `ru`.
+        lang: Query<Option<String>>,
+        /// Only courses tagged with this mechanism, e.g. `special-procedures`.
+        mechanism: Query<Option<String>>,
+        /// Only this course (slug).
+        course: Query<Option<String>>,
+        /// Hits per page, 1 to 50 (default 10).
+        limit: Query<Option<u32>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+    ) -> Result<Results<SearchPage>, SearchFailed> {
+        let search = SearchRequest {
+            text: q.as_deref().unwrap_or_default(),
+            language: lang.as_deref().map(params::language).transpose()?,
+            accepted: params::accepted_languages(request),
+            mechanism: mechanism.as_deref().map(params::mechanism).transpose()?,
+            course: course.as_deref(),
+            limit: params::limit(*limit, DEFAULT_LIMIT, MAX_LIMIT as u32)? as usize,
+            cursor: cursor.as_deref(),
+        };
+        let results = self.index()?.search(&search).map_err(Failure::from)?;
+        let languages = tags(&results.languages);
+        Ok(Results::Ok(
+            Json(results.into()),
+            languages,
+            CACHE_CONTROL.to_owned(),
+        ))
+    }
+
+    /// Complete a search
+    ///
+    /// Course and lesson titles whose words begin with the words typed, titles beginning with
+    /// them first; fast enough to call on every keystroke. Languages are chosen as for
+    /// `GET /api/search`.
+    #[oai(path = "/api/search/suggest", method = "get")]
+    async fn suggest(
+        &self,
+        request: &Request,
+        /// What has been typed so far: 1 to 200 characters.
+        q: Query<Option<String>>,
+        /// Complete in this language only.
+        lang: Query<Option<String>>,
+        /// How many completions, 1 to 20 (default 8).
+        limit: Query<Option<u32>>,
+    ) -> Result<Results<SuggestionList>, SearchFailed> {
+        let language = lang.as_deref().map(params::language).transpose()?;
+        let limit = params::limit(*limit, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS as u32)?;
+        let accepted = params::accepted_languages(request);
+        let typed = q.as_deref().unwrap_or_default();
+        let suggestions = self
+            .index()?
+            .suggest(typed, language, &accepted, limit as usize)
+            .map_err(Failure::from)?;
+        let mut languages: Vec<Language> = suggestions.iter().map(|s| s.language).collect();
+        languages.sort_unstable();
+        languages.dedup();
+        Ok(Results::Ok(
+            Json(SuggestionList {
+                suggestions: suggestions.into_iter().map(SuggestionItem::from).collect(),
+            }),
+            tags(&languages),
+            CACHE_CONTROL.to_owned(),
+        ))
+    }
+}
+
+impl SearchApi {
+    fn index(&self) -> Result<Arc<SearchIndex>, Failure> {
+        self.state
+            .search
+            .current()
+            .ok_or_else(|| Failure::internal(&anyhow::anyhow!("the search index is not loaded")))
+    }
+}
+
+fn tags(languages: &[Language]) -> String {
+    languages
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::errors::tests::check_mapping;
+
+    #[test]
+    fn each_error_maps_to_its_declared_status() {
+        check_mapping::<SearchFailed>(SearchFailed::STATUSES);
+    }
+}
