@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use academy_courses::{content, import};
+use academy_courses::import::{self, ImportError};
 use academy_identity::{
     rate_limit::SignInLimiter,
     sign_in::{ProviderSettings, SignIn},
@@ -138,30 +138,30 @@ async fn import_initial_content(
         tracing::warn!(dir = %dir.display(), "no content directory: serving an empty catalog until `academy import`");
         return Ok(());
     }
-    let content = content::load_dir(dir).map_err(|problems| {
-        for problem in &problems.0 {
-            tracing::error!("{problem}");
-        }
-        anyhow::anyhow!(
-            "the content in {} has {} problem(s); run `academy check`",
-            dir.display(),
-            problems.0.len()
-        )
-    })?;
-    match import::import(db, &content, |_, _, _| {}).await {
+    match import::import_dir(db, dir, |_, _, _| {}).await {
         Ok(report) => tracing::info!(
-            courses = content.courses.len(),
-            version = &report.version[..12],
+            courses = report.courses,
+            version = report.short_version(),
             "content imported"
         ),
+        Err(ImportError::Invalid(problems)) => {
+            for problem in &problems.0 {
+                tracing::error!("{problem}");
+            }
+            anyhow::bail!(
+                "the content in {} has {} problem(s); run `academy check`",
+                dir.display(),
+                problems.0.len()
+            );
+        }
         // Another node may have imported the same content at the same moment.
-        Err(e) if import::latest_version(db).await?.is_some() => {
+        Err(ImportError::Other(e)) if import::latest_version(db).await?.is_some() => {
             tracing::warn!(
                 error = format!("{e:#}"),
                 "initial import skipped: content arrived meanwhile"
             );
         }
-        Err(e) => return Err(e.context("importing the initial content")),
+        Err(ImportError::Other(e)) => return Err(e.context("importing the initial content")),
     }
     Ok(())
 }

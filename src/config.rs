@@ -95,26 +95,25 @@ impl Default for Config {
     }
 }
 
-/// The environment variables read, without their `ACADEMY_` prefix.
-const ENV_KEYS: &[&str] = &[
-    "bind",
-    "database_url",
-    "data_dir",
-    "content_dir",
-    "log",
-    "content_poll_seconds",
-    "db_max_connections",
-    "public_url",
-    "session_idle_minutes",
-    "session_absolute_minutes",
-    "provider_timeout_seconds",
-    "sign_in_per_minute",
-    "trust_forwarded_for",
-];
+/// The settings read from `ACADEMY_<NAME>` variables: every field of [`Config`] but the
+/// provider tables (read as `ACADEMY_PROVIDERS__<KEY>__<FIELD>`). Derived from the struct, so a
+/// new setting is read from the environment without another list to keep.
+fn env_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(fields)) => fields
+            .keys()
+            .filter(|k| k.as_str() != "providers")
+            .cloned()
+            .collect(),
+        _ => Vec::new(),
+    }
+}
 
 impl Config {
     /// Loads the layered configuration from the process environment.
     pub fn load() -> anyhow::Result<Config> {
+        let keys = env_keys();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Ok(file) = std::env::var("ACADEMY_CONFIG") {
             anyhow::ensure!(
@@ -124,7 +123,7 @@ impl Config {
             figment = figment.merge(Toml::file_exact(file));
         }
         figment
-            .merge(Env::prefixed("ACADEMY_").only(ENV_KEYS))
+            .merge(Env::prefixed("ACADEMY_").only(&keys))
             .merge(
                 Env::prefixed("ACADEMY_")
                     .filter(|key| key.starts_with("providers__"))

@@ -40,6 +40,15 @@ pub struct ImportReport {
     pub written: Vec<String>,
     /// Slugs of the courses retired because they are no longer in the content.
     pub retired: Vec<String>,
+    /// How many courses the content holds.
+    pub courses: usize,
+}
+
+impl ImportReport {
+    /// The first 12 characters of the version, for messages.
+    pub fn short_version(&self) -> &str {
+        self.version.get(..12).unwrap_or(&self.version)
+    }
 }
 
 /// The most recent import, if any.
@@ -53,7 +62,8 @@ pub async fn latest_version(
         .context("reading the latest content version")
 }
 
-/// Validates the directory, then imports it (see [`import`]).
+/// Validates the directory, then imports it (see [`import`]): the one path from a content
+/// directory to the database, for the CLI, a server's first start and the tests.
 pub async fn import_dir(
     db: &DatabaseConnection,
     dir: &Path,
@@ -76,6 +86,7 @@ pub async fn import(
             changed: false,
             written: vec![],
             retired: vec![],
+            courses: content.courses.len(),
         });
     }
     let txn = db
@@ -141,6 +152,7 @@ pub async fn import(
         changed: true,
         written,
         retired,
+        courses: content.courses.len(),
     })
 }
 

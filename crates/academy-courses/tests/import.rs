@@ -146,7 +146,14 @@ storage_test!(
             "quizzes = [\"basics-check\"]\n\n",
             "\n",
         );
-        fs::remove_file(content.path().join("sample-course/en/third-lesson.md")).expect("rm");
+        for language in ["en", "fr"] {
+            fs::remove_file(
+                content
+                    .path()
+                    .join(format!("sample-course/{language}/third-lesson.md")),
+            )
+            .expect("rm");
+        }
         import_dir(&t.db, content.path(), |_, _, _| {})
             .await
             .expect("import without the lesson");

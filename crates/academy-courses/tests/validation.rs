@@ -56,6 +56,42 @@ fn the_valid_fixture_loads() {
 }
 
 #[test]
+fn a_translation_missing_one_lesson_is_reported_rather_than_silently_falling_back() {
+    let problems = problems_after(|root| {
+        fs::remove_file(root.join("sample-course/fr/third-lesson.md")).expect("remove");
+    });
+    assert_one(
+        &problems,
+        &format!("{COURSE}:26"),
+        "lesson `third-lesson` has no `fr` translation (fr/third-lesson.md)",
+    );
+}
+
+#[test]
+fn the_check_warns_when_stated_minutes_and_length_disagree() {
+    let content = load_dir(Path::new(VALID)).expect("valid");
+    let warnings: Vec<String> =
+        academy_courses::content::lint::warnings(Path::new("courses"), &content)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+    assert!(
+        warnings.contains(
+            &"courses/sample-course/en/first-lesson.md:1: warning: `minutes = 10` is far more \
+              than the 1 minutes its 17 words take to read (at most 6 more for exercises)"
+                .to_owned()
+        ),
+        "{warnings:#?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.ends_with("words: a lesson teaches with at least 600")),
+        "{warnings:#?}"
+    );
+}
+
+#[test]
 fn a_lesson_listed_without_its_file_is_a_broken_reference() {
     let problems = problems_after(|root| {
         fs::remove_file(root.join("sample-course/en/third-lesson.md")).expect("rm")
@@ -434,6 +470,11 @@ fn a_module_without_a_title_in_a_course_language_is_reported() {
 fn a_language_folder_without_a_course_title_is_reported() {
     let problems = problems_after(|root| {
         fs::create_dir(root.join("cohort-course/fr")).expect("mkdir");
+        fs::copy(
+            root.join("cohort-course/en/welcome.md"),
+            root.join("cohort-course/fr/welcome.md"),
+        )
+        .expect("copy");
     });
     assert_one(
         &problems,

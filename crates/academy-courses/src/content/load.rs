@@ -278,16 +278,13 @@ fn take_files<T>(
     meta_path: &Path,
     found: &mut Vec<Problem>,
 ) -> Option<(T, Vec<(Language, T)>)> {
-    let default_files = languages.get_mut(&default)?;
-    if !default_files
-        .present
-        .contains_key(&(is_quiz, slug.to_string()))
-    {
-        let (what, file) = if is_quiz {
-            ("quiz", format!("{slug}.quiz.toml"))
-        } else {
-            ("lesson", format!("{slug}.md"))
-        };
+    let key = (is_quiz, slug.to_string());
+    let (what, file) = if is_quiz {
+        ("quiz", format!("{slug}.quiz.toml"))
+    } else {
+        ("lesson", format!("{slug}.md"))
+    };
+    if !languages.get(&default)?.present.contains_key(&key) {
         problem(
             found,
             meta_path,
@@ -296,6 +293,21 @@ fn take_files<T>(
         );
         return None;
     }
+    // A course offered in a language has every lesson and quiz in it: no silent fallback.
+    for (language, files) in languages.iter() {
+        if *language != default && !files.present.contains_key(&key) {
+            problem(
+                found,
+                meta_path,
+                line,
+                format!(
+                    "{what} `{slug}` has no `{language}` translation ({language}/{file}): a \
+                     course offered in a language has every lesson and quiz in it"
+                ),
+            );
+        }
+    }
+    let default_files = languages.get_mut(&default)?;
     // Present but unparsable: its own problem is already recorded.
     let original = take(default_files)?;
     let others = languages

@@ -3,6 +3,7 @@
 
 mod course_file;
 mod lesson_file;
+pub mod lint;
 mod load;
 mod model;
 mod problem;
