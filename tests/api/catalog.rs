@@ -17,6 +17,20 @@ async fn fixture_app(db: TestDb) -> TestApp {
     TestApp::with_content(db, Path::new(FIXTURES)).await
 }
 
+/// The public courses shipped, in catalog order (the cohort-only HRDAP course is not among them).
+const PUBLIC_COURSES: [&str; 10] = [
+    "reprisals-and-safe-engagement",
+    "human-rights-council",
+    "universal-periodic-review",
+    "treaty-bodies",
+    "special-procedures",
+    "regional-human-rights-systems",
+    "declaration-on-human-rights-defenders",
+    "national-human-rights-institutions",
+    "getting-accredited-and-speaking-at-the-un",
+    "documenting-violations-for-un-mechanisms",
+];
+
 fn slugs(body: &Value) -> Vec<String> {
     body["courses"]
         .as_array()
@@ -42,21 +56,18 @@ fn keys(value: &Value, out: &mut Vec<String>) {
 
 storage_test!(
     listing_courses_shows_the_shipped_catalog_in_order,
-    |db: TestDb| async move {
+    with crate::helpers::shipped_db, |db: TestDb| async move {
         let app = TestApp::shipped(db).await;
         let reply = app.get("/api/courses").await;
         assert_eq!(reply.status, StatusCode::OK);
         let body = reply.json();
         assert_eq!(
             slugs(&body),
-            [
-                "reprisals-and-safe-engagement",
-                "human-rights-council",
-                "universal-periodic-review",
-                "treaty-bodies",
-                "special-procedures",
-                "regional-human-rights-systems"
-            ]
+            PUBLIC_COURSES
+        );
+        assert!(
+            !slugs(&body).contains(&"hrdap-preparing-geneva".to_owned()),
+            "the cohort-only course is not listed publicly"
         );
         assert!(body["next_cursor"].is_null());
         let upr = &body["courses"][2];
@@ -67,7 +78,7 @@ storage_test!(
 
 storage_test!(
     filters_narrow_the_list_and_unknown_values_are_400,
-    |db: TestDb| async move {
+    with crate::helpers::shipped_db, |db: TestDb| async move {
         let app = TestApp::shipped(db).await;
         let by_mechanism = app
             .get("/api/courses?mechanism=universal-periodic-review")
@@ -75,16 +86,23 @@ storage_test!(
             .json();
         assert_eq!(
             slugs(&by_mechanism),
-            ["human-rights-council", "universal-periodic-review"]
+            [
+                "human-rights-council",
+                "universal-periodic-review",
+                "national-human-rights-institutions",
+                "documenting-violations-for-un-mechanisms"
+            ]
+        );
+        let in_russian = app.get("/api/courses?lang=ru").await;
+        assert_eq!(
+            slugs(&in_russian.json()),
+            ["reprisals-and-safe-engagement", "human-rights-council"]
         );
         let in_french = app.get("/api/courses?lang=fr").await;
-        assert_eq!(
-            slugs(&in_french.json()),
-            ["human-rights-council", "universal-periodic-review"]
-        );
+        assert_eq!(slugs(&in_french.json()), PUBLIC_COURSES, "every course is in French");
         assert_eq!(in_french.header("content-language"), Some("fr"));
         assert_eq!(
-            in_french.json()["courses"][1]["title"],
+            in_french.json()["courses"][2]["title"],
             "L'Examen périodique universel"
         );
         let intermediate = app.get("/api/courses?level=intermediate").await.json();
@@ -112,7 +130,7 @@ storage_test!(
 
 storage_test!(
     cursor_pagination_walks_the_whole_list_once,
-    |db: TestDb| async move {
+    with crate::helpers::shipped_db, |db: TestDb| async move {
         let app = TestApp::shipped(db).await;
         let mut seen = Vec::new();
         let mut uri = "/api/courses?limit=4".to_owned();
@@ -126,7 +144,7 @@ storage_test!(
         }
         let all = slugs(&app.get("/api/courses").await.json());
         assert_eq!(seen, all);
-        assert_eq!(seen.len(), 6);
+        assert_eq!(seen.len(), PUBLIC_COURSES.len());
     }
 );
 
@@ -344,7 +362,7 @@ fn decode(reply: &Reply) -> Vec<u8> {
 
 storage_test!(
     content_is_compressed_when_asked_and_identical_once_decoded,
-    |db: TestDb| async move {
+    with crate::helpers::shipped_db, |db: TestDb| async move {
         let app = TestApp::shipped(db).await;
         let uri = "/api/courses/universal-periodic-review/lessons/what-is-the-upr";
         let plain = app.get(uri).await;
@@ -380,7 +398,7 @@ storage_test!(
 
 storage_test!(
     mechanisms_list_the_whole_vocabulary_with_course_counts,
-    |db: TestDb| async move {
+    with crate::helpers::shipped_db, |db: TestDb| async move {
         let app = TestApp::shipped(db).await;
         let body = app.get("/api/mechanisms").await.json();
         let mechanisms = body["mechanisms"].as_array().unwrap();
@@ -391,9 +409,9 @@ storage_test!(
                 .find(|m| m["tag"] == tag)
                 .map(|m| m["course_count"].as_u64().unwrap())
         };
-        assert_eq!(count("universal-periodic-review"), Some(2));
-        assert_eq!(count("african-commission"), Some(1));
-        assert_eq!(count("general-assembly"), Some(1));
+        assert_eq!(count("universal-periodic-review"), Some(4));
+        assert_eq!(count("african-commission"), Some(2));
+        assert_eq!(count("general-assembly"), Some(3));
     }
 );
 

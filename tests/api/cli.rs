@@ -57,7 +57,11 @@ fn broken_content() -> tempfile::TempDir {
 fn check_passes_on_the_shipped_courses() {
     let (code, out) = run(academy().args(["check", "courses"]));
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("6 courses"), "{out}");
+    assert!(out.contains("11 courses"), "{out}");
+    assert!(
+        !out.contains("warning:"),
+        "the shipped lessons state honest reading times and have at least 600 words: {out}"
+    );
 }
 
 #[test]

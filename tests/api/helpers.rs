@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use academy::{Academy, Config};
-use academy_testing::TestDb;
+use academy_testing::{Backend, TestDb};
 use poem::{
     EndpointExt,
     http::{HeaderMap, Method, StatusCode},
@@ -58,10 +58,36 @@ impl Reply {
     }
 }
 
+/// A key for a content tree and the search schema (so a cached index of an older schema is
+/// never reused).
+fn content_key(dir: &Path) -> String {
+    academy_testing::tree_key(&[dir], &academy_search::SCHEMA_VERSION.to_string())
+}
+
+/// A migrated database on `backend` that already holds the shipped courses: imported once per
+/// content version into a template, then copied (see `storage_test!`'s `with` form).
+pub async fn shipped_db(backend: Backend) -> Option<TestDb> {
+    let dir = shipped_courses();
+    let key = format!("shipped-{}", content_key(&dir));
+    TestDb::filled(backend, &key, |db| async move {
+        academy_courses::import::import_dir(&db, &dir, |_, _, _| {})
+            .await
+            .map(|_| ())
+            .map_err(|e| anyhow::anyhow!("importing the shipped courses: {e}"))
+    })
+    .await
+}
+
+/// Where built search indexes are kept between test processes, by content key.
+fn index_cache(content: &Path) -> PathBuf {
+    academy_testing::cache_dir(&format!("index-{}", content_key(content)))
+}
+
 impl TestApp {
     /// An app on its own database and data directory, with settings changed by `tweak`. Like
     /// `academy serve`, it imports `content_dir` at start (by default a folder that does not
-    /// exist: no content).
+    /// exist: no content). The search index of a content tree is built once and copied into
+    /// each app's data directory, where it is reopened rather than rebuilt.
     pub async fn configured(db: TestDb, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
@@ -73,7 +99,24 @@ impl TestApp {
             ..Config::default()
         };
         tweak(&mut config);
+        let cache = config
+            .content_dir
+            .is_dir()
+            .then(|| index_cache(&config.content_dir));
+        let search_dir = config.data_dir.join("search");
+        if let Some(cache) = cache.as_ref().filter(|c| c.is_dir()) {
+            academy_testing::copy_dir(cache, &search_dir).expect("copying the cached index");
+        }
         let academy = Academy::start(config).await.expect("the academy starts");
+        if let Some(cache) = cache.filter(|c| !c.is_dir()) {
+            // Built by this app: keep a copy for the next ones (renamed into place whole).
+            let building = cache.with_extension(format!("building-{}", std::process::id()));
+            if academy_testing::copy_dir(&search_dir, &building).is_ok()
+                && std::fs::rename(&building, &cache).is_err()
+            {
+                let _ = std::fs::remove_dir_all(&building);
+            }
+        }
         let client = TestClient::new(academy.endpoint().boxed());
         TestApp {
             academy,
@@ -88,7 +131,8 @@ impl TestApp {
         Self::configured(db, |config| config.content_dir = content.to_owned()).await
     }
 
-    /// An app serving the shipped courses.
+    /// An app serving the shipped courses (imported at start unless `db` holds them already,
+    /// as a [`shipped_db`] does).
     pub async fn shipped(db: TestDb) -> TestApp {
         Self::with_content(db, &shipped_courses()).await
     }

@@ -162,7 +162,7 @@ fn uuid_like() -> String {
 
 storage_test!(
     what_people_search_for_never_reaches_the_logs,
-    |db: TestDb| async move {
+    with crate::helpers::shipped_db, |db: TestDb| async move {
         let logs = captured_logs();
         let app = crate::helpers::TestApp::shipped(db).await;
         let unique = uuid_like().to_lowercase();

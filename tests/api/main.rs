@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod authz;
 mod catalog;
 mod cli;
 mod helpers;
@@ -10,4 +11,5 @@ mod identity_cli;
 mod identity_logs;
 mod identity_sign_in;
 mod identity_support;
+mod privacy;
 mod search;

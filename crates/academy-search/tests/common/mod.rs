@@ -42,10 +42,23 @@ pub async fn catalog_of(content: &ContentSet) -> (TestDb, Catalog) {
     (db, catalog)
 }
 
-/// An in-memory index of the shipped courses and the fixture.
+/// The index of the shipped courses and the fixture: imported into a database template and
+/// indexed once per content version, then reopened by every test process.
 pub async fn index() -> SearchIndex {
-    let (_db, catalog) = catalog_of(&content(&[shipped_courses(), fixture_courses()])).await;
-    SearchIndex::build_in_memory(&catalog).unwrap()
+    let (shipped, fixture) = (shipped_courses(), fixture_courses());
+    let key = academy_testing::tree_key(
+        &[&shipped, &fixture],
+        &academy_search::SCHEMA_VERSION.to_string(),
+    );
+    let db = TestDb::filled(Backend::Sqlite, &format!("search-{key}"), |db| async move {
+        import::import(&db, &content(&[shipped, fixture]), |_, _, _| {}).await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let catalog = Catalog::load(&db.db).await.unwrap();
+    let dir = academy_testing::cache_dir(&format!("search-index-{key}"));
+    SearchIndex::open_or_build(&catalog, &dir).unwrap()
 }
 
 /// Searches `text` with default options.
