@@ -7,13 +7,14 @@ use poem::http::{Method, StatusCode};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 
-use crate::identity_support::{IdentityApp, Person};
+use crate::helpers::TestApp;
+use crate::identity_support::Person;
 
 /// An audit entry: action, actor, subject, detail.
 type AuditRow = (String, Option<i64>, Option<i64>, Option<String>);
 
 /// Anonymous, then a learner, a trainer, a staff member and an admin.
-async fn everyone(app: &IdentityApp) -> Vec<(&'static str, Option<Person>)> {
+async fn everyone(app: &TestApp) -> Vec<(&'static str, Option<Person>)> {
     vec![
         ("anonymous", None),
         ("learner", Some(app.person("Lerato", &[]).await)),
@@ -26,7 +27,7 @@ async fn everyone(app: &IdentityApp) -> Vec<(&'static str, Option<Person>)> {
 storage_test!(
     a_profile_takes_pseudonyms_and_prefer_not_to_say_and_refuses_unknown_values,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let me = app.person("Initial", &[]).await;
         let token = Some(me.token.as_str());
         let reply = app
@@ -86,14 +87,12 @@ storage_test!(
 storage_test!(
     role_changes_take_effect_at_once_and_are_audited_with_reads_of_personal_data,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let admin = app.person("Admin", &[Role::Admin]).await;
         let person = app.person("Person", &[]).await;
         let admin_token = Some(admin.token.as_str());
 
-        let forbidden = app
-            .send_as(Some(&person.token), Method::GET, "/api/admin/audit", None)
-            .await;
+        let forbidden = person.get(&app, "/api/admin/audit").await;
         assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
         let granted = app
@@ -113,9 +112,7 @@ storage_test!(
             None,
         )
         .await;
-        let now_allowed = app
-            .send_as(Some(&person.token), Method::GET, "/api/admin/audit", None)
-            .await;
+        let now_allowed = person.get(&app, "/api/admin/audit").await;
         assert_eq!(now_allowed.status, StatusCode::OK);
 
         let revoked = app
@@ -127,9 +124,7 @@ storage_test!(
             )
             .await;
         assert_eq!(revoked.json()["roles"], json!(["learner"]));
-        let forbidden_again = app
-            .send_as(Some(&person.token), Method::GET, "/api/admin/users", None)
-            .await;
+        let forbidden_again = person.get(&app, "/api/admin/users").await;
         assert_eq!(forbidden_again.status, StatusCode::FORBIDDEN);
 
         let read = app
@@ -182,7 +177,7 @@ storage_test!(
 storage_test!(
     roles_that_cannot_change_are_refused_with_409_and_unknown_ones_with_404,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let admin = app.person("Admin", &[Role::Admin]).await;
         let token = Some(admin.token.as_str());
         let own = app
@@ -234,15 +229,12 @@ storage_test!(
 storage_test!(
     revoking_a_session_signs_out_that_session_only,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let phone = app.person("Me", &[]).await;
         let laptop = app.session_for(phone.id, SessionKind::Browser).await;
         let stranger = app.person("Stranger", &[]).await;
 
-        let list = app
-            .send_as(Some(&phone.token), Method::GET, "/api/me/sessions", None)
-            .await
-            .json();
+        let list = phone.get(&app, "/api/me/sessions").await.json();
         let sessions = list["sessions"].as_array().expect("sessions").clone();
         assert_eq!(sessions.len(), 2);
         let current: Vec<bool> = sessions
@@ -275,26 +267,17 @@ storage_test!(
             )
             .await;
         assert_eq!(revoked.status, StatusCode::NO_CONTENT);
-        let gone = app
-            .send_as(Some(&laptop.token), Method::GET, "/api/me", None)
-            .await;
+        let gone = laptop.get(&app, "/api/me").await;
         assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
         assert_eq!(gone.error_code(), "session_expired");
-        assert_eq!(
-            app.send_as(Some(&phone.token), Method::GET, "/api/me", None)
-                .await
-                .status,
-            StatusCode::OK
-        );
+        assert_eq!(phone.get(&app, "/api/me").await.status, StatusCode::OK);
 
-        let logout = app
-            .send_as(Some(&phone.token), Method::POST, "/api/auth/logout", None)
+        let logout = phone
+            .send(&app, Method::POST, "/api/auth/logout", None)
             .await;
         assert_eq!(logout.status, StatusCode::NO_CONTENT);
         assert_eq!(
-            app.send_as(Some(&phone.token), Method::GET, "/api/me", None)
-                .await
-                .status,
+            phone.get(&app, "/api/me").await.status,
             StatusCode::UNAUTHORIZED
         );
         let anonymous_logout = app
@@ -308,7 +291,7 @@ storage_test!(
     sessions_end_when_idle_too_long_or_past_their_absolute_expiry,
     |db: TestDb| async move {
         use academy_identity::entity::session;
-        let app = IdentityApp::start(db, |config| {
+        let app = TestApp::start(db, |config| {
             config.session_idle_minutes = 60;
             config.session_absolute_minutes = 24 * 60;
         })
@@ -336,18 +319,11 @@ storage_test!(
             .await
             .expect("expired");
         for person in [&idle, &old] {
-            let reply = app
-                .send_as(Some(&person.token), Method::GET, "/api/me", None)
-                .await;
+            let reply = person.get(&app, "/api/me").await;
             assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
             assert_eq!(reply.error_code(), "session_expired");
         }
-        assert_eq!(
-            app.send_as(Some(&fresh.token), Method::GET, "/api/me", None)
-                .await
-                .status,
-            StatusCode::OK
-        );
+        assert_eq!(fresh.get(&app, "/api/me").await.status, StatusCode::OK);
         let left = session::Entity::find()
             .all(&app.db.db)
             .await
@@ -383,7 +359,7 @@ storage_test!(
 storage_test!(
     browser_requests_that_change_something_need_the_csrf_token,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let person = app.person("Browser user", &[]).await;
         let browser = app.session_for(person.id, SessionKind::Browser).await;
         let cookie = format!("academy_session={}", browser.token);
@@ -448,23 +424,16 @@ storage_test!(
         assert_eq!(right.status, StatusCode::OK);
         assert_eq!(right.json()["language"], "es");
         // Bearer tokens are not sent by browsers on their own, so they need none.
-        let bearer = app
-            .send_as(Some(&person.token), Method::PATCH, "/api/me", patch)
-            .await;
+        let bearer = person.send(&app, Method::PATCH, "/api/me", patch).await;
         assert_eq!(bearer.status, StatusCode::OK);
-        assert!(
-            app.send_as(Some(&person.token), Method::GET, "/api/me", None)
-                .await
-                .json()["csrf_token"]
-                .is_null()
-        );
+        assert!(person.get(&app, "/api/me").await.json()["csrf_token"].is_null());
     }
 );
 
 storage_test!(
     an_export_holds_my_profile_roles_and_sessions_but_no_token,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let me = app.person("Exporter", &[Role::Trainer]).await;
         app.send_as(
             Some(&me.token),
@@ -473,9 +442,7 @@ storage_test!(
             Some(json!({"country": "CO"})),
         )
         .await;
-        let export = app
-            .send_as(Some(&me.token), Method::GET, "/api/me/export", None)
-            .await;
+        let export = me.get(&app, "/api/me/export").await;
         assert_eq!(export.status, StatusCode::OK);
         let body = export.json();
         assert_eq!(body["account"]["display_name"], "Exporter");
@@ -492,7 +459,7 @@ storage_test!(
     erasing_my_account_removes_personal_data_and_revokes_every_session,
     |db: TestDb| async move {
         use academy_identity::entity::{session, user, user_role};
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let admin = app.person("Admin", &[Role::Admin]).await;
         let me = app.person("Soon Gone", &[Role::Trainer]).await;
         let second = app.session_for(me.id, SessionKind::Browser).await;
@@ -504,9 +471,7 @@ storage_test!(
         )
         .await;
 
-        let erased = app
-            .send_as(Some(&me.token), Method::DELETE, "/api/me", None)
-            .await;
+        let erased = me.send(&app, Method::DELETE, "/api/me", None).await;
         assert_eq!(erased.status, StatusCode::NO_CONTENT);
         assert!(
             erased
@@ -545,10 +510,7 @@ storage_test!(
             .expect("read");
         assert!(roles.is_empty());
 
-        let listed = app
-            .send_as(Some(&admin.token), Method::GET, "/api/admin/users", None)
-            .await
-            .json();
+        let listed = admin.get(&app, "/api/admin/users").await.json();
         assert_eq!(
             listed["accounts"].as_array().map(Vec::len),
             Some(1),
@@ -563,10 +525,7 @@ storage_test!(
             )
             .await;
         assert_eq!(read.status, StatusCode::NOT_FOUND);
-        let audit = app
-            .send_as(Some(&admin.token), Method::GET, "/api/admin/audit", None)
-            .await
-            .json();
+        let audit = admin.get(&app, "/api/admin/audit").await.json();
         assert!(
             audit["entries"]
                 .as_array()
@@ -580,7 +539,7 @@ storage_test!(
 storage_test!(
     sign_in_endpoints_answer_every_role_and_anonymous_callers_alike,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         for (who, person) in everyone(&app).await {
             let token = person.as_ref().map(|p| p.token.as_str());
             let providers = app
@@ -620,7 +579,7 @@ storage_test!(
 storage_test!(
     the_api_document_declares_how_to_authenticate_and_every_error_status,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let spec = app
             .send(Method::GET, "/openapi.json", &[], None)
             .await

@@ -7,7 +7,7 @@ use academy_testing::{TestDb, storage_test};
 use poem::http::{Method, StatusCode};
 use serde_json::json;
 
-use crate::identity_support::IdentityApp;
+use crate::helpers::TestApp;
 
 /// The command on `db`, with a data directory of its own.
 fn academy(db: &TestDb, data_dir: &tempfile::TempDir) -> Command {
@@ -52,7 +52,7 @@ storage_test!(
         );
         assert!(note.contains("shown only once"));
 
-        let app = IdentityApp::start(db, |_| {}).await;
+        let app = TestApp::start(db, |_| {}).await;
         let me = app
             .send_as(Some(&token), Method::GET, "/api/me", None)
             .await;

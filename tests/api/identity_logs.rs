@@ -11,8 +11,9 @@ use academy_testing::{TestDb, storage_test};
 use poem::http::{Method, StatusCode};
 use serde_json::json;
 
+use crate::helpers::TestApp;
 use crate::identity_support::{
-    Answer, Browser, IdentityApp, OidcProvider, PROVIDER, provider_config, set_cookie,
+    Answer, Browser, OidcProvider, PROVIDER, provider_config, set_cookie,
 };
 
 /// Everything logged by this test binary, at debug level, from the first call on.
@@ -56,7 +57,7 @@ storage_test!(
         let logs = captured_logs();
         let provider = OidcProvider::start();
         let issuer = provider.issuer.clone();
-        let app = IdentityApp::start(db, |config| {
+        let app = TestApp::start(db, |config| {
             config
                 .providers
                 .insert(PROVIDER.to_owned(), provider_config(&issuer));
@@ -164,7 +165,7 @@ storage_test!(
     what_people_search_for_never_reaches_the_logs,
     with crate::helpers::shipped_db, |db: TestDb| async move {
         let logs = captured_logs();
-        let app = crate::helpers::TestApp::shipped(db).await;
+        let app = TestApp::shipped(db).await;
         let unique = uuid_like().to_lowercase();
         let queries = [
             format!("torture in my village {unique}"),

@@ -5,15 +5,15 @@ use academy_testing::{TestDb, storage_test};
 use poem::http::{Method, StatusCode};
 
 use crate::{
-    helpers::Reply,
+    helpers::{Reply, TestApp},
     identity_support::{
-        Answer, Browser, IdentityApp, OidcProvider, PROVIDER, PUBLIC_URL, provider_config,
+        Answer, Browser, CookieSession, OidcProvider, PROVIDER, PUBLIC_URL, provider_config,
         set_cookie,
     },
 };
 
 /// Starts signing in; returns the provider URL and the sign-in cookie.
-async fn start(app: &IdentityApp, return_to: &str) -> (String, String) {
+async fn start(app: &TestApp, return_to: &str) -> (String, String) {
     let reply = app
         .send(
             Method::GET,
@@ -35,7 +35,7 @@ async fn start(app: &IdentityApp, return_to: &str) -> (String, String) {
     (location, state)
 }
 
-async fn callback(app: &IdentityApp, path: &str, state_cookie: Option<&str>) -> Reply {
+async fn callback(app: &TestApp, path: &str, state_cookie: Option<&str>) -> Reply {
     let cookie = state_cookie.map(|s| format!("academy_sign_in={s}"));
     let headers: Vec<(&str, &str)> = cookie
         .as_deref()
@@ -45,7 +45,7 @@ async fn callback(app: &IdentityApp, path: &str, state_cookie: Option<&str>) -> 
 }
 
 /// Signs `account` in from start to finish; returns the callback's reply.
-pub async fn sign_in(app: &IdentityApp, account: &str) -> Reply {
+pub async fn sign_in(app: &TestApp, account: &str) -> Reply {
     let (authorize, state) = start(app, "/courses").await;
     let back = Browser::new()
         .visit_provider(&authorize, Answer::Approve(account))
@@ -60,7 +60,7 @@ fn assert_no_session(reply: &Reply) {
     );
 }
 
-async fn session_count(app: &IdentityApp) -> usize {
+async fn session_count(app: &TestApp) -> usize {
     use sea_orm::EntityTrait;
     academy_identity::entity::session::Entity::find()
         .all(&app.db.db)
@@ -73,7 +73,7 @@ storage_test!(
     signing_in_creates_a_pseudonymous_account_and_a_secure_session_cookie,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let reply = app
             .send(Method::GET, "/api/auth/providers", &[], None)
             .await;
@@ -109,14 +109,9 @@ storage_test!(
         for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
             assert!(set.contains(attribute), "{attribute} missing in {set}");
         }
-        let token = set_cookie(&reply, "academy_session")
-            .expect("token")
-            .to_owned();
-
-        let cookie = format!("academy_session={token}");
-        let me = app
-            .send(Method::GET, "/api/me", &[("cookie", &cookie)], None)
-            .await;
+        let session = CookieSession::from_reply(&reply);
+        let token = session.token.clone();
+        let me = session.get(&app, "/api/me").await;
         assert_eq!(me.status, StatusCode::OK);
         let me = me.json();
         assert_eq!(me["roles"], serde_json::json!(["learner"]));
@@ -128,39 +123,21 @@ storage_test!(
 
         // The same person signing in again gets the same account.
         let again = sign_in(&app, "defender-1").await;
-        let token2 = set_cookie(&again, "academy_session")
-            .expect("token")
-            .to_owned();
-        let me2 = app
-            .send(
-                Method::GET,
-                "/api/me",
-                &[("cookie", &format!("academy_session={token2}"))],
-                None,
-            )
+        let me2 = CookieSession::from_reply(&again)
+            .get(&app, "/api/me")
             .await
             .json();
         assert_eq!(me2["id"], me["id"]);
         // Another person gets another account.
         let other = sign_in(&app, "defender-2").await;
-        let token3 = set_cookie(&other, "academy_session")
-            .expect("token")
-            .to_owned();
-        let me3 = app
-            .send(
-                Method::GET,
-                "/api/me",
-                &[("cookie", &format!("academy_session={token3}"))],
-                None,
-            )
+        let me3 = CookieSession::from_reply(&other)
+            .get(&app, "/api/me")
             .await
             .json();
         assert_ne!(me3["id"], me["id"]);
 
         // Neither the provider's subject nor the session token is stored in the clear.
-        let export = app
-            .send(Method::GET, "/api/me/export", &[("cookie", &cookie)], None)
-            .await;
+        let export = session.get(&app, "/api/me/export").await;
         let text = String::from_utf8_lossy(&export.body).into_owned();
         assert!(text.contains("subject_hash"));
         assert!(!text.contains("defender-1"));
@@ -172,7 +149,7 @@ storage_test!(
     a_replayed_callback_is_refused_and_starts_no_session,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let (authorize, state) = start(&app, "/").await;
         let back = Browser::new()
             .visit_provider(&authorize, Answer::Approve("a"))
@@ -195,7 +172,7 @@ storage_test!(
     a_callback_with_a_forged_state_or_from_another_browser_is_refused,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let (authorize, state) = start(&app, "/").await;
         let back = Browser::new()
             .visit_provider(&authorize, Answer::Approve("a"))
@@ -230,7 +207,7 @@ storage_test!(
     a_bad_code_is_refused_with_invalid_code,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let (authorize, state) = start(&app, "/").await;
         let back = Browser::new()
             .visit_provider(&authorize, Answer::Approve("a"))
@@ -258,7 +235,7 @@ storage_test!(
     an_id_token_for_another_nonce_is_refused,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let (authorize, state) = start(&app, "/").await;
         // Someone swaps the nonce on the way to the provider.
         let mut url = reqwest::Url::parse(&authorize).expect("url");
@@ -289,7 +266,7 @@ storage_test!(
     declining_at_the_provider_is_a_clear_403_without_a_session,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let (authorize, state) = start(&app, "/").await;
         let back = Browser::new()
             .visit_provider(&authorize, Answer::Deny)
@@ -310,7 +287,7 @@ storage_test!(
             .and_then(|l| l.local_addr())
             .expect("free port")
             .port();
-        let app = IdentityApp::start(db, |config| {
+        let app = TestApp::start(db, |config| {
             config.providers.insert(
                 PROVIDER.to_owned(),
                 provider_config(&format!("http://127.0.0.1:{port}")),
@@ -337,7 +314,7 @@ storage_test!(
     |db: TestDb| async move {
         let provider = OidcProvider::start_with_token_delay(4_000);
         let issuer = provider.issuer.clone();
-        let app = IdentityApp::start(db, |config| {
+        let app = TestApp::start(db, |config| {
             config
                 .providers
                 .insert(PROVIDER.to_owned(), provider_config(&issuer));
@@ -360,7 +337,7 @@ storage_test!(
     sign_in_refuses_unknown_providers_and_return_addresses_on_other_sites,
     |db: TestDb| async move {
         let provider = OidcProvider::start();
-        let app = IdentityApp::with_provider(db, &provider).await;
+        let app = TestApp::with_provider(db, &provider).await;
         let unknown = app
             .send(Method::GET, "/api/auth/login/nobody", &[], None)
             .await;
@@ -407,7 +384,7 @@ fn urlencode(value: &str) -> String {
 storage_test!(
     sign_in_is_rate_limited_per_client_address,
     |db: TestDb| async move {
-        let app = IdentityApp::start(db, |config| {
+        let app = TestApp::start(db, |config| {
             config.sign_in_per_minute = 3;
             config.trust_forwarded_for = true;
         })

@@ -20,14 +20,52 @@ pub const PUBLIC_URL: &str = "http://academy.test";
 /// The key of the test provider in the config.
 pub const PROVIDER: &str = "test";
 
-/// An Academy on its own database, without course content, reached at [`PUBLIC_URL`].
-pub type IdentityApp = TestApp;
-
 /// A person with an account and a bearer token.
 pub struct Person {
     pub id: i32,
     pub token: String,
     pub session_id: String,
+}
+
+impl Person {
+    /// GET `path` as this person.
+    pub async fn get(&self, app: &TestApp, path: &str) -> Reply {
+        self.send(app, Method::GET, path, None).await
+    }
+
+    /// A request as this person (bearer token).
+    pub async fn send(
+        &self,
+        app: &TestApp,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        app.send_as(Some(&self.token), method, path, body).await
+    }
+}
+
+/// A browser's session cookie, as a sign-in reply set it.
+pub struct CookieSession {
+    pub token: String,
+}
+
+impl CookieSession {
+    /// The session a sign-in callback's reply started.
+    pub fn from_reply(reply: &Reply) -> CookieSession {
+        CookieSession {
+            token: set_cookie(reply, "academy_session")
+                .expect("a session cookie")
+                .to_owned(),
+        }
+    }
+
+    /// GET `path` with the session cookie.
+    pub async fn get(&self, app: &TestApp, path: &str) -> Reply {
+        let cookie = format!("academy_session={}", self.token);
+        app.send(Method::GET, path, &[("cookie", &cookie)], None)
+            .await
+    }
 }
 
 impl TestApp {
@@ -41,7 +79,7 @@ impl TestApp {
     }
 
     /// An Academy that signs people in at `provider`.
-    pub async fn with_provider(db: TestDb, provider: &OidcProvider) -> IdentityApp {
+    pub async fn with_provider(db: TestDb, provider: &OidcProvider) -> TestApp {
         let issuer = provider.issuer.clone();
         Self::start(db, move |config| {
             config

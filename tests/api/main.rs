@@ -1,6 +1,6 @@
 //! End-to-end tests of the HTTP API as a client sees it, on SQLite and PostgreSQL.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod authz;
 mod catalog;

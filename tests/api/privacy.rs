@@ -8,6 +8,8 @@ use academy_identity::{Role, account};
 use academy_testing::{Backend, TestDb, storage_test};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
+use crate::helpers::TestApp;
+
 /// Every table of the schema, with its columns.
 async fn tables(db: &DatabaseConnection, backend: Backend) -> Vec<(String, BTreeSet<String>)> {
     let backend_kind = db.get_database_backend();
@@ -91,7 +93,7 @@ storage_test!(
 storage_test!(
     erasure_leaves_no_row_of_the_person_in_any_personal_table_but_the_audit_log,
     |t: TestDb| async move {
-        let app = crate::helpers::TestApp::configured(t, |_| {}).await;
+        let app = TestApp::configured(t, |_| {}).await;
         let admin = account::create(&app.db.db, Some("Admin"), &[Role::Admin])
             .await
             .unwrap();

@@ -1,6 +1,6 @@
 //! Importing content into the database: all-or-nothing, idempotent, identity-preserving.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::{fs, path::Path};
 

@@ -1,7 +1,7 @@
 //! Every validation rule of the content format, each shown on a broken copy of a valid fixture:
 //! the problem is reported as `path:line: message` and nothing loads.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 use std::{fs, path::Path};
 

@@ -9,7 +9,12 @@
 //! `--write-content DIR` only writes the corpus as a content folder (for `academy import`) and a
 //! wrk Lua script of the queries; `crates/academy-search/bench.sh` uses it to load the API.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::indexing_slicing
+)]
 
 use std::{
     collections::BTreeMap,

@@ -8,6 +8,11 @@
 //! Spanish); French and Spanish stems are folded to ASCII so that a query typed without accents
 //! still matches.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "positions here come from `char_indices` of the run being tokenized"
+)]
+
 use std::sync::OnceLock;
 
 use academy_courses::vocab::Language;

@@ -8,6 +8,11 @@
 //! characters, that starts at a confirmed word and holds the most (and rarest) confirmed words;
 //! those words are marked with `<b>`.
 
+#![allow(
+    clippy::indexing_slicing,
+    reason = "byte offsets here come from `match_indices`, `char_indices` and `word_around` over the same string, so they are in bounds and on character boundaries"
+)]
+
 use tantivy::{
     Searcher,
     query::Query,

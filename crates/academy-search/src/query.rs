@@ -195,8 +195,10 @@ fn word_query(
 ) -> Box<dyn Query> {
     // Each automaton is built once for the word and shared by the fields (building one costs
     // more than running it).
+    // The probe only carries the term: any field will do (there is always one).
+    let probe_field = fields.first().map_or(Field::from_field_id(0), |(f, _)| *f);
     let automaton = |distance: u8, prefix: bool| {
-        let probe = Term::from_field_text(fields[0].0, term);
+        let probe = Term::from_field_text(probe_field, term);
         let query = if prefix {
             FuzzyTermQuery::new_prefix(probe, distance, true)
         } else {
@@ -284,11 +286,12 @@ fn phrase_query(
     terms: &[(usize, String)],
     slop: u32,
 ) -> Option<Box<dyn Query>> {
-    let first = terms.first()?.0;
+    let (first, first_term) = terms.first()?;
+    let first = *first;
     let in_field = |field: Field, boost: f32| -> Box<dyn Query> {
         let query: Box<dyn Query> = if terms.len() == 1 {
             Box::new(TermQuery::new(
-                Term::from_field_text(field, &terms[0].1),
+                Term::from_field_text(field, first_term),
                 IndexRecordOption::WithFreqs,
             ))
         } else {

@@ -93,16 +93,28 @@ impl Fields {
     }
 
     /// The title field of `language`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "one field per language, built from Language::ALL, which language_id indexes"
+    )]
     pub fn title(&self, language: Language) -> Field {
         self.title[language_id(language) as usize]
     }
 
     /// The context field of `language`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "one field per language, built from Language::ALL, which language_id indexes"
+    )]
     pub fn context(&self, language: Language) -> Field {
         self.context[language_id(language) as usize]
     }
 
     /// The body field of `language`.
+    #[allow(
+        clippy::indexing_slicing,
+        reason = "one field per language, built from Language::ALL, which language_id indexes"
+    )]
     pub fn body(&self, language: Language) -> Field {
         self.body[language_id(language) as usize]
     }

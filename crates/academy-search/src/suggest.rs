@@ -87,16 +87,16 @@ impl Suggestions {
     ) -> Result<Vec<Suggestion>, QueryError> {
         check_length(typed)?;
         let typed = words(typed);
-        if typed.is_empty() {
+        let Some(first) = typed.first() else {
             return Err(QueryError::NoTerms);
-        }
+        };
         let mut found: Vec<(bool, usize, &Entry)> = self
             .entries
             .iter()
             .enumerate()
             .filter(|(_, e)| languages.is_empty() || languages.contains(&e.suggestion.language))
             .filter(|(_, e)| typed.iter().all(|w| e.matches(w)))
-            .map(|(i, e)| (!e.starts_with(&typed[0]), i, e))
+            .map(|(i, e)| (!e.starts_with(first), i, e))
             .collect();
         found.sort_by_key(|(later, index, _)| (*later, *index));
         let mut seen = HashSet::new();

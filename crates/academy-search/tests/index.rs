@@ -1,7 +1,7 @@
 //! The index as the application uses it: persisted per content version, filtered, faceted,
 //! paginated, completing titles, and never failing on what a person types.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
 
 mod common;
 

@@ -232,11 +232,17 @@ fn check_translation(
             ),
             (Some(o), Some(_)) => {
                 let choice_ids = |q: &QuizFile| {
-                    q.text.questions[index]
-                        .choices
-                        .iter()
-                        .map(|c| c.id.clone())
-                        .collect::<Vec<_>>()
+                    q.text
+                        .questions
+                        .get(index)
+                        .map(|question| {
+                            question
+                                .choices
+                                .iter()
+                                .map(|c| c.id.clone())
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
                 };
                 if choice_ids(original) != choice_ids(translated) {
                     problem(

@@ -53,9 +53,11 @@ impl<'a> FileProblems<'a> {
         let end = offset.min(self.source.len());
         self.line_offset
             + 1
-            + self.source.as_bytes()[..end]
-                .iter()
-                .filter(|b| **b == b'\n')
+            + self
+                .source
+                .bytes()
+                .take(end)
+                .filter(|b| *b == b'\n')
                 .count()
     }
 
