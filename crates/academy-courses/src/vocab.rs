@@ -61,6 +61,18 @@ vocabulary!(
     }
 );
 
+impl Language {
+    /// `languages` in vocabulary order with `default` first.
+    pub fn default_first(
+        languages: impl Iterator<Item = Language>,
+        default: Language,
+    ) -> Vec<Language> {
+        let mut languages: Vec<Language> = languages.collect();
+        languages.sort_by_key(|l| (*l != default, *l));
+        languages
+    }
+}
+
 /// A slug: 1 to 80 characters of `a-z`, `0-9` and single inner hyphens. Used for courses,
 /// modules, lessons, quizzes and question ids.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -9,7 +9,7 @@ use poem_openapi::{
 };
 
 use super::{
-    course, resolved_tag, sharing,
+    answer, course, sharing,
     views::{CourseDetail, CourseList, CourseSummary, MechanismCount, MechanismList, count},
 };
 use crate::{
@@ -125,14 +125,13 @@ impl CoursesApi {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = Reader::Anyone;
         let course = course(&self.state, &slug, &reader)?;
-        let resolved = course.resolve(&preference);
-        let tag = etag(&["course", &course.hash, &resolved_tag(resolved)]);
-        Ok(respond(
+        Ok(answer(
             &self.bodies,
             request,
-            tag,
-            sharing(&reader),
-            resolved.language.as_str(),
+            &reader,
+            &course,
+            ("course", ""),
+            course.resolve(&preference),
             || CourseDetail::new(&course, &preference),
         ))
     }

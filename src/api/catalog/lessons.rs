@@ -7,14 +7,14 @@ use poem_openapi::{
     param::{Path, Query},
 };
 
-use super::{course, resolved_tag, sharing, views::Lesson};
+use super::{answer, course, views::Lesson};
 use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
         params,
     },
-    http::conditional::{BodyCache, Content, etag, respond},
+    http::conditional::{BodyCache, Content},
     state::AppState,
 };
 
@@ -53,19 +53,13 @@ impl LessonsApi {
         let reader = Reader::Anyone;
         let course = course(&self.state, &slug, &reader)?;
         let view = course.lesson(&lesson, &preference).map_err(Failure::from)?;
-        let tag = etag(&[
-            "lesson",
-            &course.hash,
-            &view.entry.slug,
-            &resolved_tag(view.resolved),
-        ]);
-        let language = view.resolved.language;
-        Ok(respond(
+        Ok(answer(
             &self.bodies,
             request,
-            tag,
-            sharing(&reader),
-            language.as_str(),
+            &reader,
+            &course,
+            ("lesson", &view.entry.slug),
+            view.resolved,
             || Lesson::new(&course, view),
         ))
     }

@@ -10,9 +10,12 @@ use std::sync::Arc;
 
 use academy_courses::catalog::{CourseEntry, ReadError, Reader, Resolved};
 
+use poem::Request;
+use poem_openapi::types::ToJSON;
+
 use super::errors::Failure;
 use crate::{
-    http::conditional::{Sharing, body_cache},
+    http::conditional::{BodyCache, Content, Sharing, body_cache, etag, respond},
     state::AppState,
 };
 
@@ -65,6 +68,29 @@ fn sharing(reader: &Reader) -> Sharing {
     } else {
         Sharing::Private
     }
+}
+
+/// Answers with one representation of `course` (its `kind` part `slug` — the course itself, a
+/// lesson or a quiz — in the `resolved` language): 304 when the reader has it, else the body
+/// from the cache, built with `body` the first time.
+fn answer<T: ToJSON + Send>(
+    bodies: &BodyCache,
+    request: &Request,
+    reader: &Reader,
+    course: &CourseEntry,
+    (kind, slug): (&str, &str),
+    resolved: Resolved,
+    body: impl FnOnce() -> T,
+) -> Content<T> {
+    let tag = etag(&[kind, &course.hash, slug, &resolved_tag(resolved)]);
+    respond(
+        bodies,
+        request,
+        tag,
+        sharing(reader),
+        resolved.language.as_str(),
+        body,
+    )
 }
 
 /// The ETag part naming a resolved language.

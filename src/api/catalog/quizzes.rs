@@ -7,14 +7,14 @@ use poem_openapi::{
     param::{Path, Query},
 };
 
-use super::{course, resolved_tag, sharing, views::Quiz};
+use super::{answer, course, views::Quiz};
 use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
         params,
     },
-    http::conditional::{BodyCache, Content, etag, respond},
+    http::conditional::{BodyCache, Content},
     state::AppState,
 };
 
@@ -55,19 +55,13 @@ impl QuizzesApi {
         let view = course
             .quiz_view(&quiz, &preference)
             .map_err(Failure::from)?;
-        let tag = etag(&[
-            "quiz",
-            &course.hash,
-            &view.entry.slug,
-            &resolved_tag(view.resolved),
-        ]);
-        let language = view.resolved.language;
-        Ok(respond(
+        Ok(answer(
             &self.bodies,
             request,
-            tag,
-            sharing(&reader),
-            language.as_str(),
+            &reader,
+            &course,
+            ("quiz", &view.entry.slug),
+            view.resolved,
             || Quiz::new(&course, view),
         ))
     }

@@ -118,9 +118,7 @@ pub struct QuestionKey {
 impl CourseEntry {
     /// The languages the course is offered in, default first.
     pub fn languages(&self) -> Vec<Language> {
-        let mut languages: Vec<Language> = self.texts.keys().copied().collect();
-        languages.sort_by_key(|l| (*l != self.default_language, *l));
-        languages
+        Language::default_first(self.texts.keys().copied(), self.default_language)
     }
 
     /// Title and summary in `language`, or in the default language.

@@ -33,9 +33,7 @@ pub struct Course {
 impl Course {
     /// The languages the course is offered in (those with a title), default first.
     pub fn languages(&self) -> Vec<Language> {
-        let mut languages: Vec<Language> = self.title.keys().copied().collect();
-        languages.sort_by_key(|l| (*l != self.default_language, *l));
-        languages
+        Language::default_first(self.title.keys().copied(), self.default_language)
     }
 }
 
