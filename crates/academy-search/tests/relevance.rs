@@ -153,3 +153,76 @@ async fn quiz_answers_and_explanations_are_not_searchable() {
         ids(&results)
     );
 }
+
+/// The top `n` hits of `text` in `language`, as `course/lesson`.
+fn top(index: &academy_search::SearchIndex, text: &str, language: &str, n: usize) -> Vec<String> {
+    ids(&search_in(index, text, language))
+        .into_iter()
+        .take(n)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_security_lesson_is_found_in_arabic_russian_and_chinese() {
+    let index = index().await;
+    let lesson = "reprisals-and-safe-engagement/digital-and-physical-security".to_owned();
+    for (text, language) in [
+        ("الأمن الرقمي", "ar"),
+        ("цифровая безопасность", "ru"),
+        ("数字安全", "zh"),
+    ] {
+        let results = search_in(&index, text, language);
+        assert!(
+            ids(&results).iter().take(3).any(|id| *id == lesson),
+            "{text}: {:?}",
+            ids(&results)
+        );
+        assert!(
+            results
+                .hits
+                .iter()
+                .all(|h| h.language == Language::parse(language).unwrap())
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_oral_statement_is_found_in_every_language_of_the_council_course() {
+    let index = index().await;
+    let lesson = "human-rights-council/preparing-an-oral-statement".to_owned();
+    for (text, language) in [
+        ("oral statement", "en"),
+        ("déclaration orale", "fr"),
+        ("declaración oral", "es"),
+        ("بيان شفوي", "ar"),
+        ("устное заявление", "ru"),
+        ("口头发言", "zh"),
+    ] {
+        let found = top(&index, text, language, 3);
+        assert!(found.contains(&lesson), "{text} ({language}): {found:?}");
+    }
+}
+
+#[tokio::test]
+async fn regional_and_treaty_body_lessons_are_found_in_french_and_spanish() {
+    let index = index().await;
+    for (text, language, lesson) in [
+        (
+            "Cour africaine",
+            "fr",
+            "regional-human-rights-systems/the-african-court",
+        ),
+        (
+            "Comisión Interamericana",
+            "es",
+            "regional-human-rights-systems/the-inter-american-commission",
+        ),
+        ("rapport alternatif", "fr", "treaty-bodies/shadow-reports"),
+    ] {
+        let found = top(&index, text, language, 5);
+        assert!(
+            found.contains(&lesson.to_owned()),
+            "{text} ({language}): {found:?}"
+        );
+    }
+}
