@@ -47,7 +47,7 @@ impl<E: Endpoint> Endpoint for JsonErrorsEndpoint<E> {
         let path = request.uri().path().to_owned();
         let response = match self.inner.call(request).await {
             Ok(output) => output.into_response(),
-            // An error response a handler built on purpose (`ApiError`): already in shape.
+            // An error response a handler built on purpose (its `api_error!` enum): already in shape.
             Err(error) if error.is_from_response() => error.into_response(),
             Err(error) => {
                 let status = error.status();
