@@ -2,8 +2,7 @@
 //! answers) and the mechanism vocabulary. Public content needs no account.
 
 mod courses;
-mod lessons;
-mod quizzes;
+mod reading;
 pub mod views;
 
 use std::sync::Arc;
@@ -20,11 +19,7 @@ use crate::{
 };
 
 /// The catalog's operations.
-pub type Api = (
-    courses::CoursesApi,
-    lessons::LessonsApi,
-    quizzes::QuizzesApi,
-);
+pub type Api = (courses::CoursesApi, reading::ReadingApi);
 
 /// The catalog's operations over `state`, sharing one cache of serialised bodies.
 pub fn api(state: &AppState) -> Api {
@@ -34,11 +29,7 @@ pub fn api(state: &AppState) -> Api {
             state: state.clone(),
             bodies: bodies.clone(),
         },
-        lessons::LessonsApi {
-            state: state.clone(),
-            bodies: bodies.clone(),
-        },
-        quizzes::QuizzesApi {
+        reading::ReadingApi {
             state: state.clone(),
             bodies,
         },

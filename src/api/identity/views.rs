@@ -4,7 +4,6 @@
 use academy_identity::{
     Account, Profile, ProfileUpdate, audit, privacy::IdentityExport, session::SessionInfo,
 };
-use chrono::{DateTime, Utc};
 use poem_openapi::{Object, types::MaybeUndefined};
 
 use crate::privacy::DataExport;
@@ -173,10 +172,6 @@ impl From<audit::Entry> for AuditEntry {
     }
 }
 
-fn rfc3339(at: DateTime<Utc>) -> String {
-    at.to_rfc3339()
-}
-
 /// A role held, and since when.
 #[derive(Debug, Object)]
 pub struct ExportedRole {
@@ -228,13 +223,13 @@ impl DataExportView {
             account: ExportedAccount {
                 id,
                 profile: (&profile).into(),
-                created_at: rfc3339(created_at),
+                created_at: created_at.to_rfc3339(),
             },
             roles: roles
                 .into_iter()
                 .map(|r| ExportedRole {
                     role: r.role.as_str().to_owned(),
-                    granted_at: rfc3339(r.granted_at),
+                    granted_at: r.granted_at.to_rfc3339(),
                 })
                 .collect(),
             sign_in_links: sign_in_links
@@ -242,7 +237,7 @@ impl DataExportView {
                 .map(|l| ExportedSignInLink {
                     provider: l.provider,
                     subject_hash: l.subject_hash,
-                    linked_at: rfc3339(l.linked_at),
+                    linked_at: l.linked_at.to_rfc3339(),
                 })
                 .collect(),
             sessions: sessions

@@ -1,4 +1,4 @@
-//! Reading a lesson.
+//! Reading what a course holds: a lesson, and a quiz's questions (never its answers).
 
 use academy_courses::catalog::Reader;
 use poem::Request;
@@ -7,7 +7,10 @@ use poem_openapi::{
     param::{Path, Query},
 };
 
-use super::{answer, course, views::Lesson};
+use super::{
+    answer, course,
+    views::{Lesson, Quiz},
+};
 use crate::{
     api::{
         ApiTags,
@@ -19,20 +22,20 @@ use crate::{
 };
 
 api_error!(
-    /// Why a lesson could not be given.
-    pub enum LessonError {
+    /// Why a lesson or a quiz could not be given.
+    pub enum ItemError {
         BadRequest,
         NotFound,
     }
 );
 
-pub struct LessonsApi {
+pub struct ReadingApi {
     pub state: AppState,
     pub bodies: BodyCache,
 }
 
 #[OpenApi(tag = "ApiTags::Catalog")]
-impl LessonsApi {
+impl ReadingApi {
     /// Read a lesson
     ///
     /// The lesson in the best language available (`lang`, then `Accept-Language`, then the
@@ -48,7 +51,7 @@ impl LessonsApi {
         lesson: Path<String>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
-    ) -> Result<Content<Lesson>, LessonError> {
+    ) -> Result<Content<Lesson>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = Reader::Anyone;
         let course = course(&self.state, &slug, &reader)?;
@@ -63,6 +66,39 @@ impl LessonsApi {
             || Lesson::new(&course, view),
         ))
     }
+
+    /// Get a quiz's questions
+    ///
+    /// The questions and their choices, in the best language available. Correct answers and
+    /// explanations are never part of this response: they come back when answers are graded.
+    /// 404 `course_not_found` or `quiz_not_found`.
+    #[oai(path = "/api/courses/:slug/quizzes/:quiz", method = "get")]
+    async fn quiz(
+        &self,
+        request: &Request,
+        /// The course slug.
+        slug: Path<String>,
+        /// The quiz slug.
+        quiz: Path<String>,
+        /// Preferred language; overrides `Accept-Language`.
+        lang: Query<Option<String>>,
+    ) -> Result<Content<Quiz>, ItemError> {
+        let preference = params::preference(request, lang.as_deref())?;
+        let reader = Reader::Anyone;
+        let course = course(&self.state, &slug, &reader)?;
+        let view = course
+            .quiz_view(&quiz, &preference)
+            .map_err(Failure::from)?;
+        Ok(answer(
+            &self.bodies,
+            request,
+            &reader,
+            &course,
+            ("quiz", &view.entry.slug),
+            view.resolved,
+            || Quiz::new(&course, view),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -72,6 +108,6 @@ mod tests {
 
     #[test]
     fn each_error_maps_to_its_declared_status() {
-        check_mapping::<LessonError>(LessonError::STATUSES);
+        check_mapping::<ItemError>(ItemError::STATUSES);
     }
 }
