@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_course_content;
 mod m20261121_000002_identity;
+mod m20261201_000003_enrollment;
 
 /// All migrations, in the order they run.
 #[derive(Debug)]
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_course_content::Migration),
             Box::new(m20261121_000002_identity::Migration),
+            Box::new(m20261201_000003_enrollment::Migration),
         ]
     }
 }

@@ -21,6 +21,14 @@ pub enum Action {
     AccountRead,
     /// A person erased their own account.
     AccountErased,
+    /// A reviewer listed the applications to a programme edition.
+    ApplicationsListed,
+    /// A reviewer read one application (its subject is the applicant).
+    ApplicationRead,
+    /// A trainer read an edition's cohort roster.
+    RosterRead,
+    /// Unsuccessful applications were deleted at the end of their retention period.
+    ApplicationsPurged,
 }
 
 impl Action {
@@ -32,6 +40,10 @@ impl Action {
             Action::AccountsListed => "accounts_listed",
             Action::AccountRead => "account_read",
             Action::AccountErased => "account_erased",
+            Action::ApplicationsListed => "applications_listed",
+            Action::ApplicationRead => "application_read",
+            Action::RosterRead => "roster_read",
+            Action::ApplicationsPurged => "applications_purged",
         }
     }
 }

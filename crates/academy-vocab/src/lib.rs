@@ -8,7 +8,7 @@ pub use serde as __serde;
 
 /// Defines a closed vocabulary: an enum whose variants map to fixed tags, with `ALL`,
 /// `as_str`, `parse`, `expected()` (the tags, for error messages), `WHAT` (what the
-/// vocabulary names), `Display` and `Serialize` (as the tag).
+/// vocabulary names), `Display`, and `Serialize`/`Deserialize` (as the tag).
 #[macro_export]
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $vis:vis $name:ident, $what:literal { $($(#[$vmeta:meta])* $variant:ident => $tag:literal),+ $(,)? }) => {
@@ -48,6 +48,20 @@ macro_rules! vocabulary {
         impl $crate::__serde::Serialize for $name {
             fn serialize<S: $crate::__serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let tag = <::std::borrow::Cow<'de, str> as $crate::__serde::Deserialize>::deserialize(deserializer)?;
+                Self::parse(&tag).ok_or_else(|| {
+                    <D::Error as $crate::__serde::de::Error>::custom(format!(
+                        "unknown {} `{}`: expected one of {}",
+                        Self::WHAT,
+                        tag.chars().take(40).collect::<String>().escape_default(),
+                        Self::expected()
+                    ))
+                })
             }
         }
     };
