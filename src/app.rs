@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use academy_courses::import::{self, ImportError};
+use academy_enrollment::{Settings, Workflow, mail::Mailer};
 use academy_identity::{
     rate_limit::SignInLimiter,
     sign_in::{ProviderSettings, SignIn},
@@ -36,7 +37,8 @@ impl Academy {
             import_initial_content(&db, &config).await?;
         }
         let identity = identity_services(&config)?;
-        let state = AppState::load(db, identity).await?;
+        let (enrollment, mailer) = enrollment_services(&config, &db).await?;
+        let state = AppState::load(db, identity, enrollment, mailer).await?;
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))
@@ -68,6 +70,39 @@ impl Academy {
             )
     }
 
+    /// Runs the programme workflow's timed work (offer expiry, reminders, retention, e-mail)
+    /// every `every`. Safe on any number of nodes: each step claims its rows in the database.
+    pub fn spawn_jobs(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(every);
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                match academy_enrollment::jobs::run_once(
+                    &state.db,
+                    &state.enrollment,
+                    state.mailer.as_deref(),
+                )
+                .await
+                {
+                    Ok(round) if round != academy_enrollment::jobs::Round::default() => {
+                        tracing::info!(
+                            expired = round.expired,
+                            reminded = round.reminded,
+                            purged = round.purged,
+                            sent = round.mail.sent,
+                            failed = round.mail.failed,
+                            "timed work done"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = format!("{e:#}"), "timed work failed"),
+                }
+            }
+        })
+    }
+
     /// Reloads the catalog whenever another import lands in the database (from this node's CLI
     /// or another node), checking every `every`.
     pub fn spawn_content_poll(&self, every: Duration) -> tokio::task::JoinHandle<()> {
@@ -83,6 +118,40 @@ impl Academy {
             }
         })
     }
+}
+
+/// The programme workflow and the mailer, from the configuration. Refuses to start when the
+/// database holds answers sealed by a key this node does not have: it would answer errors in
+/// their place.
+async fn enrollment_services(
+    config: &Config,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<(Workflow, Option<Mailer>)> {
+    let keys = config.data_keys()?;
+    let missing = academy_enrollment::crypto::missing_keys(db, &keys).await?;
+    anyhow::ensure!(
+        missing.is_empty(),
+        "the database holds answers sealed with data key(s) {} that are not configured: set \
+         ACADEMY_DATA_KEY (and ACADEMY_DATA_KEYS_RETIRED) to the keys in use",
+        missing.join(", ")
+    );
+    let mailer = match (&config.smtp_url, &config.mail_from) {
+        (Some(url), Some(from)) => {
+            use secrecy::ExposeSecret;
+            Some(Mailer::new(url.expose_secret(), from)?)
+        }
+        (Some(_), None) => anyhow::bail!("ACADEMY_SMTP_URL needs ACADEMY_MAIL_FROM"),
+        _ => None,
+    };
+    let workflow = Workflow {
+        keys,
+        settings: Settings {
+            retention_days: config.application_retention_days,
+            ..Settings::default()
+        },
+        mail: mailer.is_some(),
+    };
+    Ok((workflow, mailer))
 }
 
 /// The identity services, from the configuration.

@@ -52,6 +52,30 @@ pub struct Config {
     /// proxy in front of the Academy (`ACADEMY_TRUST_FORWARDED_FOR`). Leave off without a proxy:
     /// clients could forge the header.
     pub trust_forwarded_for: bool,
+    /// The key that seals sensitive application answers at rest: 32 bytes in base64, e.g.
+    /// from `academy keys generate` (`ACADEMY_DATA_KEY`; a secret). Unset on the embedded
+    /// SQLite default, a key file `<data_dir>/data-key` is generated (back it up with the
+    /// database); unset with PostgreSQL, the server refuses to start.
+    #[serde(serialize_with = "redacted_option")]
+    pub data_key: Option<SecretString>,
+    /// Earlier data keys, comma-separated, still used to open what they sealed until
+    /// `academy keys rotate` has re-sealed it (`ACADEMY_DATA_KEYS_RETIRED`; secrets).
+    #[serde(serialize_with = "redacted_option")]
+    pub data_keys_retired: Option<SecretString>,
+    /// The SMTP server notifications are sent through, e.g. `smtp://mail.example.org:587?tls=required`
+    /// or `smtps://user:password@mail.example.org` (`ACADEMY_SMTP_URL`; a secret). Unset: no
+    /// e-mail, in-app notifications only.
+    #[serde(serialize_with = "redacted_option")]
+    pub smtp_url: Option<SecretString>,
+    /// The sender of notification e-mail, e.g. `ISHR Academy <academy@ishr.ch>`
+    /// (`ACADEMY_MAIL_FROM`); required with `smtp_url`.
+    pub mail_from: Option<String>,
+    /// Days after an edition's selection is final when its unsuccessful applications are
+    /// deleted (`ACADEMY_APPLICATION_RETENTION_DAYS`).
+    pub application_retention_days: u32,
+    /// How often each node runs the timed work (offer expiry, reminders, retention, e-mail
+    /// delivery), in seconds (`ACADEMY_JOBS_INTERVAL_SECONDS`); 0 turns it off on this node.
+    pub jobs_interval_seconds: u64,
 }
 
 /// One OpenID Connect identity provider (`[providers.<key>]`; the key appears in URLs).
@@ -74,6 +98,16 @@ fn redacted<S: Serializer>(_: &SecretString, serializer: S) -> Result<S::Ok, S::
     serializer.serialize_str("[redacted]")
 }
 
+fn redacted_option<S: Serializer>(
+    value: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => serializer.serialize_str("[redacted]"),
+        None => serializer.serialize_none(),
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -91,6 +125,12 @@ impl Default for Config {
             provider_timeout_seconds: 10,
             sign_in_per_minute: 20,
             trust_forwarded_for: false,
+            data_key: None,
+            data_keys_retired: None,
+            smtp_url: None,
+            mail_from: None,
+            application_retention_days: 180,
+            jobs_interval_seconds: 30,
         }
     }
 }
@@ -150,6 +190,32 @@ impl Config {
             self.session_idle_minutes,
             self.session_absolute_minutes,
         )
+    }
+
+    /// The data keys: the configured key, or on SQLite the key file in the data directory
+    /// (created on first use); PostgreSQL without a configured key is refused.
+    pub fn data_keys(&self) -> anyhow::Result<academy_enrollment::DataKeys> {
+        use secrecy::ExposeSecret;
+        let retired: Vec<String> = self
+            .data_keys_retired
+            .as_ref()
+            .map(|keys| keys.expose_secret().split(',').map(str::to_owned).collect())
+            .unwrap_or_default();
+        match &self.data_key {
+            Some(key) => academy_enrollment::DataKeys::from_base64(key.expose_secret(), &retired)
+                .context("ACADEMY_DATA_KEY"),
+            None if self.uses_sqlite() => {
+                anyhow::ensure!(
+                    retired.is_empty(),
+                    "ACADEMY_DATA_KEYS_RETIRED needs ACADEMY_DATA_KEY (the key that replaces them)"
+                );
+                academy_enrollment::DataKeys::from_file_or_new(&self.data_dir.join("data-key"))
+            }
+            None => anyhow::bail!(
+                "ACADEMY_DATA_KEY is not set: with PostgreSQL, every node needs the same data key \
+                 (create one with `academy keys generate`)"
+            ),
+        }
     }
 
     /// Whether the database is the embedded SQLite file (whose directory must exist).

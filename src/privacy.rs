@@ -4,35 +4,55 @@
 //! or `IMPERSONAL_TABLES`; this module composes them, so a new area joins by adding its line
 //! here, and a test fails while any table is in neither list.
 
+use academy_enrollment::{Workflow, privacy::EnrollmentExport};
 use academy_identity::{AccountError, privacy::IdentityExport};
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 /// Everything the Academy holds about one person, by area.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DataExport {
     pub identity: IdentityExport,
+    pub enrollment: EnrollmentExport,
 }
 
 /// Everything held about account `user`, read in one transaction (a consistent copy).
-pub async fn export(db: &DatabaseConnection, user: i32) -> Result<DataExport, AccountError> {
+pub async fn export(
+    db: &DatabaseConnection,
+    workflow: &Workflow,
+    user: i32,
+) -> Result<DataExport, AccountError> {
     let tx = db.begin().await.context("starting an export")?;
     let identity = academy_identity::privacy::export(&tx, user).await?;
+    let enrollment = academy_enrollment::privacy::export(&tx, workflow, user).await?;
     tx.commit().await.context("finishing an export")?;
-    Ok(DataExport { identity })
+    Ok(DataExport {
+        identity,
+        enrollment,
+    })
 }
 
-/// Erases account `user` from every area in one transaction: all of it, or nothing.
-pub async fn erase(db: &DatabaseConnection, user: i32) -> Result<(), AccountError> {
+/// Erases account `user` from every area in one transaction: all of it, or nothing. A place
+/// the person held in a cohort is freed and offered on in the same transaction.
+pub async fn erase(
+    db: &DatabaseConnection,
+    workflow: &Workflow,
+    user: i32,
+) -> Result<(), AccountError> {
     let tx = db.begin().await.context("starting an erasure")?;
     academy_identity::privacy::erase(&tx, user).await?;
+    academy_enrollment::privacy::erase(&tx, workflow, user).await?;
     tx.commit().await.context("committing an erasure")?;
     Ok(())
 }
 
 /// Every table that holds personal data, covered by [`export`] and [`erase`].
 pub fn personal_tables() -> Vec<&'static str> {
-    academy_identity::privacy::PERSONAL_TABLES.to_vec()
+    [
+        academy_identity::privacy::PERSONAL_TABLES,
+        academy_enrollment::privacy::PERSONAL_TABLES,
+    ]
+    .concat()
 }
 
 /// Every table that holds no personal data, with the reason.
@@ -40,6 +60,7 @@ pub fn impersonal_tables() -> Vec<(&'static str, &'static str)> {
     [
         academy_identity::privacy::IMPERSONAL_TABLES,
         academy_courses::IMPERSONAL_TABLES,
+        academy_enrollment::privacy::IMPERSONAL_TABLES,
         &[("seaql_migrations", "which migrations ran")],
     ]
     .concat()

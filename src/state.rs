@@ -1,11 +1,12 @@
 //! What every request handler and background task shares: the database pool, the current
 //! catalog snapshot with its search index, and the domain services built from the
-//! configuration. Nothing here is an HTTP type, so a background task can hold the state without
+//! configuration (identity, the programme workflow, the mailer). Nothing here is an HTTP type, so a background task can hold the state without
 //! the web layer.
 
 use std::sync::Arc;
 
 use academy_courses::catalog::{Catalog, current_version};
+use academy_enrollment::{Workflow, mail::Mailer};
 use academy_identity::{SessionPolicy, rate_limit::SignInLimiter, sign_in::SignIn};
 use anyhow::Context;
 use arc_swap::ArcSwap;
@@ -20,6 +21,10 @@ pub struct AppState {
     pub identity: Arc<Identity>,
     /// The search index of the loaded catalog, swapped with it.
     pub search: Arc<academy_search::LiveIndex>,
+    /// The programme workflow: data keys, retention, whether e-mail is on.
+    pub enrollment: Arc<Workflow>,
+    /// The SMTP connection of notification e-mail, when configured.
+    pub mailer: Option<Arc<Mailer>>,
 }
 
 /// The identity services, built from the configuration in `app.rs`.
@@ -33,13 +38,20 @@ pub struct Identity {
 
 impl AppState {
     /// Builds the state and loads the catalog from the database.
-    pub async fn load(db: DatabaseConnection, identity: Identity) -> anyhow::Result<AppState> {
+    pub async fn load(
+        db: DatabaseConnection,
+        identity: Identity,
+        enrollment: Workflow,
+        mailer: Option<Mailer>,
+    ) -> anyhow::Result<AppState> {
         let catalog = Catalog::load(&db).await.context("loading the catalog")?;
         Ok(AppState {
             db,
             catalog: Arc::new(ArcSwap::from_pointee(catalog)),
             identity: Arc::new(identity),
             search: Arc::default(),
+            enrollment: Arc::new(enrollment),
+            mailer: mailer.map(Arc::new),
         })
     }
 

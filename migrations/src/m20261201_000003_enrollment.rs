@@ -11,7 +11,11 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn cascade(table: &'static str, column: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
+fn cascade(
+    table: &'static str,
+    column: &'static str,
+    to: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(table, column)
         .to(to, "id")
@@ -97,7 +101,11 @@ impl MigrationTrait for Migration {
                     .col(integer("course_id"))
                     .col(integer("position"))
                     .primary_key(Index::create().col("programme_id").col("course_id"))
-                    .foreign_key(&mut cascade("programme_courses", "programme_id", "programmes"))
+                    .foreign_key(&mut cascade(
+                        "programme_courses",
+                        "programme_id",
+                        "programmes",
+                    ))
                     .foreign_key(&mut cascade("programme_courses", "course_id", "courses"))
                     .to_owned(),
             )
@@ -110,7 +118,11 @@ impl MigrationTrait for Migration {
                     .col(integer("programme_id"))
                     .col(integer("user_id"))
                     .primary_key(Index::create().col("programme_id").col("user_id"))
-                    .foreign_key(&mut cascade("programme_trainers", "programme_id", "programmes"))
+                    .foreign_key(&mut cascade(
+                        "programme_trainers",
+                        "programme_id",
+                        "programmes",
+                    ))
                     .foreign_key(&mut cascade("programme_trainers", "user_id", "users"))
                     .to_owned(),
             )
@@ -140,9 +152,13 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(
-                index("applications_once", "applications", &["programme_id", "user_id"])
-                    .unique()
-                    .to_owned(),
+                index(
+                    "applications_once",
+                    "applications",
+                    &["programme_id", "user_id"],
+                )
+                .unique()
+                .to_owned(),
             )
             .await?;
         manager
@@ -229,7 +245,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("notifications_by_user", "notifications", &["user_id", "id"]))
+            .create_index(index(
+                "notifications_by_user",
+                "notifications",
+                &["user_id", "id"],
+            ))
             .await?;
 
         manager
@@ -256,7 +276,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("outbox_due", "outbox", &["sent_at", "next_attempt_at"]))
+            .create_index(index(
+                "outbox_due",
+                "outbox",
+                &["sent_at", "next_attempt_at"],
+            ))
             .await?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use academy_courses::catalog::Reader;
 use academy_identity::{Caller, Role, session, token};
 use poem::{
     Request, RequestBody,
@@ -106,6 +107,11 @@ pub struct Credentials {
 }
 
 impl Credentials {
+    /// The credentials `req` carries, for handlers that read them optionally.
+    pub fn of(req: &Request) -> Credentials {
+        Credentials::read(req)
+    }
+
     fn read(req: &Request) -> Credentials {
         let bearer = req
             .headers()
@@ -222,5 +228,38 @@ impl<'a> ApiExtractor<'a> for Credentials {
         _param_opts: ExtractParamOptions<Self::ParamType>,
     ) -> poem::Result<Self> {
         Ok(Credentials::read(req))
+    }
+}
+
+/// What the caller of `request` may read in the catalog: with no valid credentials, public
+/// courses (a reader's view that may be shared); trainers and staff, every course; the
+/// participants of a cohort, also its cohort-only courses. Never a refusal: a public read does
+/// not fail because a session has ended.
+pub async fn reader(state: &AppState, request: &Request) -> Reader {
+    let credentials = Credentials::read(request);
+    let Some((token, _)) = &credentials.token else {
+        return Reader::Anyone;
+    };
+    let caller = match session::authenticate(&state.db, token, state.identity.sessions).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => return Reader::Anyone,
+        Err(e) => {
+            tracing::warn!(error = format!("{e:#}"), "reading a session failed");
+            return Reader::Anyone;
+        }
+    };
+    if caller.is(Role::Trainer) || caller.is(Role::Staff) {
+        return Reader::Organiser;
+    }
+    match academy_enrollment::enrolment::cohort_courses(&state.db, caller.user_id).await {
+        Ok(courses) if !courses.is_empty() => Reader::Participant(courses),
+        Ok(_) => Reader::Anyone,
+        Err(e) => {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "reading a person's cohorts failed"
+            );
+            Reader::Anyone
+        }
     }
 }

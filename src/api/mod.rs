@@ -7,6 +7,7 @@ pub mod guard;
 pub mod health;
 pub mod identity;
 pub mod params;
+pub mod programmes;
 pub mod search;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -23,10 +24,19 @@ pub enum ApiTags {
     Identity,
     /// Accounts, roles and the audit log (admins only).
     Administration,
+    /// Enrolment in courses, HRDAP programme editions, applications, review, selection, the
+    /// cohort, and notifications.
+    Programmes,
 }
 
 /// The whole documented API: a tuple of the areas' tuples.
-pub type Api = (health::HealthApi, catalog::Api, search::Api, identity::Api);
+pub type Api = (
+    health::HealthApi,
+    catalog::Api,
+    search::Api,
+    identity::Api,
+    programmes::Api,
+);
 
 /// Builds the OpenAPI service for `state`.
 pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
@@ -38,6 +48,7 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
             catalog::api(state),
             search::api(state),
             identity::api(state),
+            programmes::api(state),
         ),
         "ISHR Academy API",
         env!("CARGO_PKG_VERSION"),

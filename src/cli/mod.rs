@@ -2,6 +2,7 @@
 //! logging and dispatches here.
 
 mod content;
+mod keys;
 mod serve;
 mod users;
 
@@ -47,6 +48,11 @@ pub enum Command {
         #[command(subcommand)]
         command: users::TokensCommand,
     },
+    /// Data keys, which seal sensitive application answers at rest.
+    Keys {
+        #[command(subcommand)]
+        command: keys::KeysCommand,
+    },
 }
 
 /// Runs `command` with `config`; the exit code says how it went.
@@ -65,5 +71,6 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::Users { command } => users::users(&config, command).await,
         Command::Tokens { command } => users::tokens(&config, command).await,
+        Command::Keys { command } => keys::keys(&config, command).await,
     }
 }

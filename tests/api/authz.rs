@@ -51,10 +51,12 @@ const PUBLIC: [u16; 5] = [200; 5];
 const SIGNED_IN: [u16; 5] = [401, 200, 200, 200, 200];
 const ADMIN: [u16; 5] = [401, 403, 403, 403, 200];
 
-/// The matrix. `subject` is an account the admin operations act on.
-fn matrix(subject: i32) -> Vec<Row> {
+/// The matrix. `subject` is an account the admin operations act on; `application` is the
+/// subject's submitted application to the edition `matrix-2027`.
+fn matrix(subject: i32, application: i64) -> Vec<Row> {
     use Method as M;
     let course = "/api/courses/universal-periodic-review";
+    let edition = "/api/programmes/matrix-2027";
     vec![
         row(M::GET, "/health", "/health", PUBLIC),
         row(M::GET, "/ready", "/ready", PUBLIC),
@@ -72,13 +74,13 @@ fn matrix(subject: i32) -> Vec<Row> {
             &format!("{course}/quizzes/how-the-upr-works-check"),
             PUBLIC,
         ),
-        // A cohort-only course is not found for anyone yet: enrolment (issue 7) opens it to
-        // its participants and organisers.
+        // A cohort-only course: organisers (trainers, staff, admins) read it; everyone else
+        // (here, no participant) is told it does not exist.
         row(
             M::GET,
             "/api/courses/{slug}",
             "/api/courses/hrdap-preparing-geneva",
-            [404; 5],
+            [404, 404, 200, 200, 200],
         ),
         row(M::GET, "/api/mechanisms", "/api/mechanisms", PUBLIC),
         row(M::GET, "/api/search", "/api/search?q=review", PUBLIC),
@@ -146,6 +148,135 @@ fn matrix(subject: i32) -> Vec<Row> {
             ADMIN,
         ),
         row(M::GET, "/api/admin/audit", "/api/admin/audit", ADMIN),
+        row(
+            M::POST,
+            "/api/courses/{slug}/enrolment",
+            &format!("{course}/enrolment"),
+            [401, 201, 201, 201, 201],
+        ),
+        row(
+            M::DELETE,
+            "/api/courses/{slug}/enrolment",
+            &format!("{course}/enrolment"),
+            [401, 204, 204, 204, 204],
+        ),
+        row(
+            M::GET,
+            "/api/me/enrolments",
+            "/api/me/enrolments",
+            SIGNED_IN,
+        ),
+        // The first organiser to create it gets it; the others find the slug taken.
+        Row {
+            body: Some(crate::programmes::edition("matrix-new", 2, 0, &[])),
+            ..row(
+                M::POST,
+                "/api/programmes",
+                "/api/programmes",
+                [401, 403, 201, 409, 409],
+            )
+        },
+        row(M::GET, "/api/programmes", "/api/programmes", PUBLIC),
+        row(M::GET, "/api/programmes/{slug}", edition, PUBLIC),
+        // The matrix's trainer is not assigned to the edition.
+        Row {
+            body: Some(json!({"blind_review": false})),
+            ..row(
+                M::PATCH,
+                "/api/programmes/{slug}",
+                edition,
+                [401, 403, 403, 200, 200],
+            )
+        },
+        Row {
+            body: Some(crate::programmes::answers(None)),
+            ..row(
+                M::PUT,
+                "/api/programmes/{slug}/application",
+                &format!("{edition}/application"),
+                [401, 201, 201, 201, 201],
+            )
+        },
+        row(
+            M::GET,
+            "/api/programmes/{slug}/application",
+            &format!("{edition}/application"),
+            SIGNED_IN,
+        ),
+        row(
+            M::POST,
+            "/api/programmes/{slug}/application/submit",
+            &format!("{edition}/application/submit"),
+            SIGNED_IN,
+        ),
+        row(
+            M::POST,
+            "/api/programmes/{slug}/application/withdraw",
+            &format!("{edition}/application/withdraw"),
+            SIGNED_IN,
+        ),
+        row(
+            M::POST,
+            "/api/programmes/{slug}/offer/accept",
+            &format!("{edition}/offer/accept"),
+            [401, 409, 409, 409, 409],
+        ),
+        row(
+            M::POST,
+            "/api/programmes/{slug}/offer/decline",
+            &format!("{edition}/offer/decline"),
+            [401, 409, 409, 409, 409],
+        ),
+        row(
+            M::GET,
+            "/api/programmes/{slug}/applications",
+            &format!("{edition}/applications"),
+            [401, 403, 403, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/programmes/{slug}/applications/{id}",
+            &format!("{edition}/applications/{application}"),
+            [401, 403, 403, 200, 200],
+        ),
+        // Scores come from the edition's own trainers only, not from staff or admins.
+        Row {
+            body: Some(json!({"conflict_of_interest": true})),
+            ..row(
+                M::PUT,
+                "/api/programmes/{slug}/applications/{id}/review",
+                &format!("{edition}/applications/{application}/review"),
+                [401, 403, 403, 403, 403],
+            )
+        },
+        Row {
+            body: Some(json!({"decision": "waitlisted"})),
+            ..row(
+                M::POST,
+                "/api/programmes/{slug}/applications/{id}/decision",
+                &format!("{edition}/applications/{application}/decision"),
+                [401, 403, 403, 403, 200],
+            )
+        },
+        row(
+            M::GET,
+            "/api/programmes/{slug}/cohort",
+            &format!("{edition}/cohort"),
+            [401, 403, 403, 200, 200],
+        ),
+        row(
+            M::GET,
+            "/api/me/notifications",
+            "/api/me/notifications",
+            SIGNED_IN,
+        ),
+        // Nobody's notification 0: signed-in callers get 404 after authentication.
+        row(
+            M::POST,
+            "/api/me/notifications/{id}/read",
+            "/api/me/notifications/0/read",
+            [401, 404, 404, 404, 404],
+        ),
     ]
 }
 
@@ -188,7 +319,20 @@ storage_test!(
     |db: TestDb| async move {
         let app = TestApp::shipped(db).await;
         let subject = app.person("Subject", &[]).await;
-        let rows = matrix(subject.id);
+        // An edition run by a trainer who is none of the matrix's callers.
+        let owner = app.person("Owner", &[Role::Trainer]).await;
+        let created = owner
+            .send(
+                &app,
+                Method::POST,
+                "/api/programmes",
+                Some(crate::programmes::edition("matrix-2027", 2, 5, &[])),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let application =
+            crate::programmes::apply(&app, &subject, "matrix-2027", None).await;
+        let rows = matrix(subject.id, application);
 
         let spec = app.get("/openapi.json").await.json();
         let (documented, secured) = operations(&spec);

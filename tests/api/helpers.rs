@@ -19,6 +19,9 @@ pub fn shipped_courses() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("courses"))
 }
 
+/// The data key of test apps (on PostgreSQL a key must be configured).
+pub const TEST_DATA_KEY: &str = "dGVzdC1kYXRhLWtleS0tLS0tLS0tLS0tLS0tLS0tLS0=";
+
 /// An Academy served in-process on its own database.
 pub struct TestApp {
     pub academy: Academy,
@@ -96,6 +99,8 @@ impl TestApp {
             content_dir: data_dir.path().join("no-content"),
             content_poll_seconds: 0,
             db_max_connections: 4,
+            data_key: Some(TEST_DATA_KEY.into()),
+            jobs_interval_seconds: 0,
             ..Config::default()
         };
         tweak(&mut config);

@@ -12,4 +12,5 @@ mod identity_logs;
 mod identity_sign_in;
 mod identity_support;
 mod privacy;
+mod programmes;
 mod search;

@@ -101,7 +101,7 @@ storage_test!(
         account::grant_role(&app.db.db, admin.id, person.id, Role::Trainer)
             .await
             .unwrap();
-        academy::privacy::erase(&app.db.db, person.id)
+        academy::privacy::erase(&app.db.db, &app.academy.state.enrollment, person.id)
             .await
             .unwrap();
         let backend = app.db.db.get_database_backend();
@@ -126,7 +126,8 @@ storage_test!(
                 .unwrap();
             assert_eq!(left, 0, "{table} keeps rows of an erased person");
         }
-        let export = academy::privacy::export(&app.db.db, person.id).await;
+        let export =
+            academy::privacy::export(&app.db.db, &app.academy.state.enrollment, person.id).await;
         assert!(export.is_err(), "an erased account has nothing to export");
     }
 );

@@ -91,7 +91,9 @@ pub(crate) async fn waitlist_position(
     db: &impl ConnectionTrait,
     row: &application::Model,
 ) -> anyhow::Result<Option<i32>> {
-    let Some(rank) = row.waitlist_rank.filter(|_| row.status == Status::Waitlisted.as_str())
+    let Some(rank) = row
+        .waitlist_rank
+        .filter(|_| row.status == Status::Waitlisted.as_str())
     else {
         return Ok(None);
     };
@@ -102,7 +104,9 @@ pub(crate) async fn waitlist_position(
         .count(db)
         .await
         .context("reading a waitlist position")?;
-    Ok(Some(i32::try_from(ahead).unwrap_or(i32::MAX).saturating_add(1)))
+    Ok(Some(
+        i32::try_from(ahead).unwrap_or(i32::MAX).saturating_add(1),
+    ))
 }
 
 pub(crate) async fn view(
@@ -373,7 +377,11 @@ pub async fn withdraw(
     let from = status_of(&row)?;
     if !matches!(
         from,
-        Status::Draft | Status::Submitted | Status::Waitlisted | Status::Offered | Status::Participant
+        Status::Draft
+            | Status::Submitted
+            | Status::Waitlisted
+            | Status::Offered
+            | Status::Participant
     ) {
         return Err(EnrollmentError::state(
             "cannot_withdraw",

@@ -59,11 +59,7 @@ fn key_id(key: &[u8; 32]) -> String {
         .chain_update(b"academy data key\0")
         .chain_update(key)
         .finalize();
-    digest
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 fn decode(key: &str) -> Result<[u8; 32], BadKey> {
@@ -236,7 +232,9 @@ pub async fn rotate(
             .context("re-sealing a value")?;
             done += 1;
         }
-        tx.commit().await.context("committing a key rotation batch")?;
+        tx.commit()
+            .await
+            .context("committing a key rotation batch")?;
         on_batch(done);
     }
 }
@@ -250,17 +248,26 @@ mod tests {
         let old = DataKeys::new([1; 32], &[]);
         let (id, sealed) = old.seal(b"a", b"at risk").unwrap();
         assert_eq!(old.open(&id, b"a", &sealed).unwrap(), b"at risk");
-        assert!(matches!(old.open(&id, b"b", &sealed), Err(OpenError::Tampered)));
+        assert!(matches!(
+            old.open(&id, b"b", &sealed),
+            Err(OpenError::Tampered)
+        ));
         let mut changed = sealed.clone();
         *changed.last_mut().unwrap() ^= 1;
-        assert!(matches!(old.open(&id, b"a", &changed), Err(OpenError::Tampered)));
+        assert!(matches!(
+            old.open(&id, b"a", &changed),
+            Err(OpenError::Tampered)
+        ));
 
         // After a rotation the old key still opens, the new one seals.
         let rotated = DataKeys::new([2; 32], &[[1; 32]]);
         assert_ne!(rotated.current_id(), id);
         assert_eq!(rotated.open(&id, b"a", &sealed).unwrap(), b"at risk");
         let fresh = DataKeys::new([2; 32], &[]);
-        assert!(matches!(fresh.open(&id, b"a", &sealed), Err(OpenError::UnknownKey(_))));
+        assert!(matches!(
+            fresh.open(&id, b"a", &sealed),
+            Err(OpenError::UnknownKey(_))
+        ));
     }
 
     #[test]

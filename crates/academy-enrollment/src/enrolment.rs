@@ -98,7 +98,10 @@ pub(crate) async fn enrol_in(
     if inserted == 0 {
         enrolment::Entity::update_many()
             .col_expr(enrolment::Column::Status, Expr::value("active"))
-            .col_expr(enrolment::Column::LeftAt, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(
+                enrolment::Column::LeftAt,
+                Expr::value(Option::<DateTime<Utc>>::None),
+            )
             .filter(enrolment::Column::UserId.eq(user))
             .filter(enrolment::Column::CourseId.eq(course_id))
             .filter(enrolment::Column::Status.eq("left"))
@@ -163,10 +166,7 @@ pub(crate) async fn course_slugs(
 
 /// The courses `user` may read as a participant of a cohort (the distance-course courses of
 /// every edition they take part in).
-pub async fn cohort_courses(
-    db: &impl ConnectionTrait,
-    user: i32,
-) -> anyhow::Result<BTreeSet<i32>> {
+pub async fn cohort_courses(db: &impl ConnectionTrait, user: i32) -> anyhow::Result<BTreeSet<i32>> {
     let programmes: Vec<i32> = application::Entity::find()
         .select_only()
         .column(application::Column::ProgrammeId)

@@ -103,7 +103,10 @@ pub fn valid_id(id: &str) -> bool {
 }
 
 fn check_labels(labels: &Labels, what: &str) -> Result<(), EnrollmentError> {
-    if labels.is_empty() || labels.values().any(|l| l.trim().is_empty() || l.chars().count() > 500)
+    if labels.is_empty()
+        || labels
+            .values()
+            .any(|l| l.trim().is_empty() || l.chars().count() > 500)
     {
         return Err(EnrollmentError::invalid(
             "invalid_form",
@@ -199,12 +202,11 @@ impl Form {
             if value.is_null() {
                 continue;
             }
-            let value = answer(question, value).map_err(|problem| {
-                EnrollmentError::InvalidAnswer {
+            let value =
+                answer(question, value).map_err(|problem| EnrollmentError::InvalidAnswer {
                     question: id.clone(),
                     problem,
-                }
-            })?;
+                })?;
             if let Some(value) = value {
                 out.insert(id.clone(), value);
             }
@@ -255,8 +257,7 @@ fn text(question: &Question, value: &Value, multiline: bool) -> Result<Option<Va
             question.max_length()
         ));
     }
-    if s
-        .chars()
+    if s.chars()
         .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r')))
     {
         return Err("the answer contains control characters".to_owned());
@@ -420,7 +421,10 @@ mod tests {
         assert_eq!(refused(json!({"topics": ["a", "a"]}), false).0, "topics");
         assert_eq!(refused(json!({"country": "Narnia"}), false).0, "country");
         assert_eq!(refused(json!({"consent": "yes"}), false).0, "consent");
-        assert_eq!(refused(json!({"contact": "not an address"}), false).0, "contact");
+        assert_eq!(
+            refused(json!({"contact": "not an address"}), false).0,
+            "contact"
+        );
         assert_eq!(refused(json!({"motivation": 3}), false).0, "motivation");
         let long = "x".repeat(4_001);
         assert_eq!(refused(json!({"motivation": long}), false).0, "motivation");
@@ -433,8 +437,10 @@ mod tests {
         assert!(form().check_answers(&partial, false).is_ok());
         let (question, _) = refused(json!({"motivation": "Because."}), true);
         assert_eq!(question, "track");
-        let (question, problem) =
-            refused(json!({"motivation": "x", "track": "a", "consent": false}), true);
+        let (question, problem) = refused(
+            json!({"motivation": "x", "track": "a", "consent": false}),
+            true,
+        );
         assert_eq!(question, "consent");
         assert!(problem.contains("consent"));
     }
@@ -442,7 +448,9 @@ mod tests {
     #[test]
     fn broken_forms_are_refused() {
         let mut twice = form();
-        twice.questions.push(question("track", QuestionKind::Text, false));
+        twice
+            .questions
+            .push(question("track", QuestionKind::Text, false));
         assert!(twice.check().is_err());
         let mut no_choices = form();
         no_choices.questions[1].choices.clear();

@@ -74,8 +74,15 @@ pub async fn expire_offers(db: &DatabaseConnection, workflow: &Workflow) -> anyh
             && move_status(&tx, &row, Status::Offered, Status::Expired, |_| {}).await?
         {
             let edition = by_id(&tx, row.programme_id).await?;
-            notify::tell(&tx, workflow, &edition, &row, Kind::OfferExpired, Detail::default())
-                .await?;
+            notify::tell(
+                &tx,
+                workflow,
+                &edition,
+                &row,
+                Kind::OfferExpired,
+                Detail::default(),
+            )
+            .await?;
             offer_places_in(&tx, workflow, row.programme_id).await?;
             expired += 1;
         }

@@ -13,8 +13,8 @@ use lettre::{
     message::{Mailbox, header::ContentType},
 };
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::{Expr, ExprTrait},
+    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 use serde_json::Value;
 
@@ -132,7 +132,10 @@ pub async fn deliver_due(
     // The claim repeats the conditions: of two nodes racing for a row, one updates it.
     outbox_message::Entity::update_many()
         .col_expr(outbox_message::Column::Claim, Expr::value(claim.as_str()))
-        .col_expr(outbox_message::Column::ClaimedUntil, Expr::value(now + LEASE))
+        .col_expr(
+            outbox_message::Column::ClaimedUntil,
+            Expr::value(now + LEASE),
+        )
         .col_expr(
             outbox_message::Column::Attempts,
             Expr::col(outbox_message::Column::Attempts).add(1),
@@ -170,7 +173,10 @@ pub async fn deliver_due(
         match mailer.transport.send(message).await {
             Ok(_) => {
                 outbox_message::Entity::update_many()
-                    .col_expr(outbox_message::Column::SentAt, Expr::value(Some(Utc::now())))
+                    .col_expr(
+                        outbox_message::Column::SentAt,
+                        Expr::value(Some(Utc::now())),
+                    )
                     .col_expr(
                         outbox_message::Column::LastError,
                         Expr::value(Option::<String>::None),
@@ -193,9 +199,17 @@ pub async fn deliver_due(
                 } else {
                     "SMTP connection failure"
                 };
-                tracing::warn!(message = row.id, attempts = row.attempts + 1, reason, "e-mail not delivered");
+                tracing::warn!(
+                    message = row.id,
+                    attempts = row.attempts + 1,
+                    reason,
+                    "e-mail not delivered"
+                );
                 outbox_message::Entity::update_many()
-                    .col_expr(outbox_message::Column::Claim, Expr::value(Option::<String>::None))
+                    .col_expr(
+                        outbox_message::Column::Claim,
+                        Expr::value(Option::<String>::None),
+                    )
                     .col_expr(
                         outbox_message::Column::ClaimedUntil,
                         Expr::value(Option::<chrono::DateTime<Utc>>::None),

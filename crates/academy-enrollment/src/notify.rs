@@ -106,55 +106,81 @@ pub fn render(kind: Kind, title: &str, detail: &Detail, language: &str) -> (Stri
     let (subject, body) = match (message_language(language), kind) {
         (Language::French, Kind::ApplicationReceived) => (
             format!("Candidature reçue : {title}"),
-            format!("Nous avons bien reçu votre candidature à {title}. Les formateurs l'examineront après la clôture de l'appel."),
+            format!(
+                "Nous avons bien reçu votre candidature à {title}. Les formateurs l'examineront après la clôture de l'appel."
+            ),
         ),
         (Language::French, Kind::OfferMade) => (
             format!("Une place vous est offerte : {title}"),
-            format!("Une place vous est offerte dans {title}. Acceptez-la ou déclinez-la avant le {deadline}."),
+            format!(
+                "Une place vous est offerte dans {title}. Acceptez-la ou déclinez-la avant le {deadline}."
+            ),
         ),
         (Language::French, Kind::OfferReminder) => (
             format!("Rappel : votre offre pour {title} expire bientôt"),
-            format!("Votre offre de place dans {title} expire le {deadline}. Merci d'y répondre avant cette date."),
+            format!(
+                "Votre offre de place dans {title} expire le {deadline}. Merci d'y répondre avant cette date."
+            ),
         ),
         (Language::French, Kind::OfferExpired) => (
             format!("Offre expirée : {title}"),
-            format!("Le délai de réponse de votre offre pour {title} est passé ; la place a été proposée à une autre personne."),
+            format!(
+                "Le délai de réponse de votre offre pour {title} est passé ; la place a été proposée à une autre personne."
+            ),
         ),
         (Language::French, Kind::Waitlisted) => (
             format!("Liste d'attente : {title}"),
-            format!("Votre candidature à {title} est sur la liste d'attente, en position {position}. Nous vous écrirons si une place se libère."),
+            format!(
+                "Votre candidature à {title} est sur la liste d'attente, en position {position}. Nous vous écrirons si une place se libère."
+            ),
         ),
         (Language::French, Kind::WaitlistMoved) => (
             format!("Liste d'attente : {title}"),
-            format!("Vous êtes maintenant en position {position} sur la liste d'attente de {title}."),
+            format!(
+                "Vous êtes maintenant en position {position} sur la liste d'attente de {title}."
+            ),
         ),
         (Language::French, Kind::Rejected) => (
             format!("Votre candidature : {title}"),
-            format!("Merci pour votre candidature à {title}. Nous ne pouvons malheureusement pas vous offrir de place cette année."),
+            format!(
+                "Merci pour votre candidature à {title}. Nous ne pouvons malheureusement pas vous offrir de place cette année."
+            ),
         ),
         (Language::French, Kind::PlaceConfirmed) => (
             format!("Place confirmée : {title}"),
-            format!("Votre place dans {title} est confirmée. Le cours à distance vous est maintenant ouvert."),
+            format!(
+                "Votre place dans {title} est confirmée. Le cours à distance vous est maintenant ouvert."
+            ),
         ),
         (Language::Spanish, Kind::ApplicationReceived) => (
             format!("Solicitud recibida: {title}"),
-            format!("Hemos recibido su solicitud para {title}. El equipo de formación la examinará al cierre de la convocatoria."),
+            format!(
+                "Hemos recibido su solicitud para {title}. El equipo de formación la examinará al cierre de la convocatoria."
+            ),
         ),
         (Language::Spanish, Kind::OfferMade) => (
             format!("Se le ofrece una plaza: {title}"),
-            format!("Se le ofrece una plaza en {title}. Acéptela o rechácela antes del {deadline}."),
+            format!(
+                "Se le ofrece una plaza en {title}. Acéptela o rechácela antes del {deadline}."
+            ),
         ),
         (Language::Spanish, Kind::OfferReminder) => (
             format!("Recordatorio: su oferta para {title} vence pronto"),
-            format!("Su oferta de plaza en {title} vence el {deadline}. Le rogamos que responda antes de esa fecha."),
+            format!(
+                "Su oferta de plaza en {title} vence el {deadline}. Le rogamos que responda antes de esa fecha."
+            ),
         ),
         (Language::Spanish, Kind::OfferExpired) => (
             format!("Oferta vencida: {title}"),
-            format!("El plazo para responder a su oferta para {title} ha pasado; la plaza se ha ofrecido a otra persona."),
+            format!(
+                "El plazo para responder a su oferta para {title} ha pasado; la plaza se ha ofrecido a otra persona."
+            ),
         ),
         (Language::Spanish, Kind::Waitlisted) => (
             format!("Lista de espera: {title}"),
-            format!("Su solicitud para {title} está en la lista de espera, en el puesto {position}. Le escribiremos si se libera una plaza."),
+            format!(
+                "Su solicitud para {title} está en la lista de espera, en el puesto {position}. Le escribiremos si se libera una plaza."
+            ),
         ),
         (Language::Spanish, Kind::WaitlistMoved) => (
             format!("Lista de espera: {title}"),
@@ -162,31 +188,45 @@ pub fn render(kind: Kind, title: &str, detail: &Detail, language: &str) -> (Stri
         ),
         (Language::Spanish, Kind::Rejected) => (
             format!("Su solicitud: {title}"),
-            format!("Gracias por su solicitud para {title}. Lamentablemente, este año no podemos ofrecerle una plaza."),
+            format!(
+                "Gracias por su solicitud para {title}. Lamentablemente, este año no podemos ofrecerle una plaza."
+            ),
         ),
         (Language::Spanish, Kind::PlaceConfirmed) => (
             format!("Plaza confirmada: {title}"),
-            format!("Su plaza en {title} está confirmada. El curso a distancia ya está abierto para usted."),
+            format!(
+                "Su plaza en {title} está confirmada. El curso a distancia ya está abierto para usted."
+            ),
         ),
         (_, Kind::ApplicationReceived) => (
             format!("Application received: {title}"),
-            format!("We have received your application to {title}. The trainers will review it after the call closes."),
+            format!(
+                "We have received your application to {title}. The trainers will review it after the call closes."
+            ),
         ),
         (_, Kind::OfferMade) => (
             format!("You are offered a place: {title}"),
-            format!("You are offered a place in {title}. Please accept or decline it by {deadline}."),
+            format!(
+                "You are offered a place in {title}. Please accept or decline it by {deadline}."
+            ),
         ),
         (_, Kind::OfferReminder) => (
             format!("Reminder: your offer for {title} expires soon"),
-            format!("Your offer of a place in {title} expires on {deadline}. Please reply before then."),
+            format!(
+                "Your offer of a place in {title} expires on {deadline}. Please reply before then."
+            ),
         ),
         (_, Kind::OfferExpired) => (
             format!("Offer expired: {title}"),
-            format!("The reply deadline of your offer for {title} has passed; the place was offered to someone else."),
+            format!(
+                "The reply deadline of your offer for {title} has passed; the place was offered to someone else."
+            ),
         ),
         (_, Kind::Waitlisted) => (
             format!("Waitlist: {title}"),
-            format!("Your application to {title} is on the waitlist, at position {position}. We will write if a place becomes free."),
+            format!(
+                "Your application to {title} is on the waitlist, at position {position}. We will write if a place becomes free."
+            ),
         ),
         (_, Kind::WaitlistMoved) => (
             format!("Waitlist: {title}"),
@@ -194,7 +234,9 @@ pub fn render(kind: Kind, title: &str, detail: &Detail, language: &str) -> (Stri
         ),
         (_, Kind::Rejected) => (
             format!("Your application: {title}"),
-            format!("Thank you for applying to {title}. We are sorry that we cannot offer you a place this year."),
+            format!(
+                "Thank you for applying to {title}. We are sorry that we cannot offer you a place this year."
+            ),
         ),
         (_, Kind::PlaceConfirmed) => (
             format!("Place confirmed: {title}"),
@@ -316,8 +358,8 @@ pub async fn list(
     for row in rows {
         let edition = match row.programme_id {
             Some(id) => {
-                if !editions.contains_key(&id) {
-                    editions.insert(id, crate::programme::by_id(db, id).await?);
+                if let std::collections::btree_map::Entry::Vacant(slot) = editions.entry(id) {
+                    slot.insert(crate::programme::by_id(db, id).await?);
                 }
                 editions.get(&id)
             }
@@ -345,7 +387,11 @@ pub async fn list(
 }
 
 /// Marks notification `id` of `user` read (again: no change).
-pub async fn mark_read(db: &impl ConnectionTrait, user: i32, id: i32) -> Result<(), EnrollmentError> {
+pub async fn mark_read(
+    db: &impl ConnectionTrait,
+    user: i32,
+    id: i32,
+) -> Result<(), EnrollmentError> {
     let found = notification::Entity::find_by_id(id)
         .filter(notification::Column::UserId.eq(user))
         .one(db)
@@ -384,6 +430,9 @@ mod tests {
             assert_ne!(en, es, "{kind:?}");
             assert_eq!(Kind::parse(kind.as_str()), Some(kind));
         }
-        assert_eq!(render(Kind::Rejected, "X", &detail, "ar").0, "Your application: X");
+        assert_eq!(
+            render(Kind::Rejected, "X", &detail, "ar").0,
+            "Your application: X"
+        );
     }
 }

@@ -131,7 +131,8 @@ pub enum Need {
 
 /// Refuses `caller` unless they may do `need` with `edition`.
 pub fn check_access(caller: &Caller, edition: &Edition, need: Need) -> Result<(), EnrollmentError> {
-    let assigned = caller.roles.contains(&Role::Trainer) && edition.trainers.contains(&caller.user_id)
+    let assigned = caller.roles.contains(&Role::Trainer)
+        && edition.trainers.contains(&caller.user_id)
         || caller.roles.contains(&Role::Admin) && edition.trainers.contains(&caller.user_id);
     let allowed = match need {
         Need::Manage => assigned || caller.is(Role::Staff),
@@ -160,7 +161,10 @@ pub fn valid_slug(slug: &str) -> bool {
 
 fn check_texts(texts: &BTreeMap<Language, Text>) -> Result<(), EnrollmentError> {
     if texts.is_empty() {
-        return Err(bad("invalid_edition", "texts needs a title in at least one language"));
+        return Err(bad(
+            "invalid_edition",
+            "texts needs a title in at least one language",
+        ));
     }
     for (language, text) in texts {
         let title = text.title.trim().chars().count();
@@ -199,7 +203,10 @@ fn check_window(opens: DateTime<Utc>, closes: DateTime<Utc>) -> Result<(), Enrol
 
 fn check_criteria(criteria: &[Criterion]) -> Result<(), EnrollmentError> {
     if criteria.is_empty() || criteria.len() > 12 {
-        return Err(bad("invalid_edition", "an edition has 1 to 12 review criteria"));
+        return Err(bad(
+            "invalid_edition",
+            "an edition has 1 to 12 review criteria",
+        ));
     }
     let mut ids = BTreeSet::new();
     for c in criteria {
@@ -227,15 +234,24 @@ fn check_dates(dates: &KeyDates) -> Result<(), EnrollmentError> {
     if !ordered(dates.distance_course_starts, dates.distance_course_ends)
         || !ordered(dates.geneva_starts, dates.geneva_ends)
     {
-        return Err(bad("invalid_edition", "a key date period must end after it starts"));
+        return Err(bad(
+            "invalid_edition",
+            "a key date period must end after it starts",
+        ));
     }
     Ok(())
 }
 
 /// The ids of live courses by slug, in the order given; unknown slugs are refused.
-async fn course_ids(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<i32>, EnrollmentError> {
+async fn course_ids(
+    db: &impl ConnectionTrait,
+    slugs: &[String],
+) -> Result<Vec<i32>, EnrollmentError> {
     if slugs.len() > 50 {
-        return Err(bad("invalid_edition", "a distance course has at most 50 courses"));
+        return Err(bad(
+            "invalid_edition",
+            "a distance course has at most 50 courses",
+        ));
     }
     let rows = course::Entity::find()
         .filter(course::Column::Slug.is_in(slugs.iter().cloned()))
@@ -255,7 +271,10 @@ async fn course_ids(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<i
             ));
         };
         if ids.contains(&row.id) {
-            return Err(bad("invalid_edition", format!("course `{slug}` is listed twice")));
+            return Err(bad(
+                "invalid_edition",
+                format!("course `{slug}` is listed twice"),
+            ));
         }
         ids.push(row.id);
     }
@@ -263,7 +282,10 @@ async fn course_ids(db: &impl ConnectionTrait, slugs: &[String]) -> Result<Vec<i
 }
 
 /// Checks that every id is an account with the trainer role.
-async fn check_trainers(db: &impl ConnectionTrait, trainers: &[i32]) -> Result<(), EnrollmentError> {
+async fn check_trainers(
+    db: &impl ConnectionTrait,
+    trainers: &[i32],
+) -> Result<(), EnrollmentError> {
     if trainers.len() > 50 {
         return Err(bad("invalid_edition", "an edition has at most 50 trainers"));
     }
@@ -357,7 +379,11 @@ pub async fn create(
     Ok(edition)
 }
 
-async fn set_courses(db: &impl ConnectionTrait, programme: i32, courses: &[i32]) -> anyhow::Result<()> {
+async fn set_courses(
+    db: &impl ConnectionTrait,
+    programme: i32,
+    courses: &[i32],
+) -> anyhow::Result<()> {
     programme_course::Entity::delete_many()
         .filter(programme_course::Column::ProgrammeId.eq(programme))
         .exec(db)
@@ -376,7 +402,11 @@ async fn set_courses(db: &impl ConnectionTrait, programme: i32, courses: &[i32])
     Ok(())
 }
 
-async fn set_trainers(db: &impl ConnectionTrait, programme: i32, trainers: &[i32]) -> anyhow::Result<()> {
+async fn set_trainers(
+    db: &impl ConnectionTrait,
+    programme: i32,
+    trainers: &[i32],
+) -> anyhow::Result<()> {
     programme_trainer::Entity::delete_many()
         .filter(programme_trainer::Column::ProgrammeId.eq(programme))
         .exec(db)
@@ -399,7 +429,10 @@ fn parse<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> anyhow::Resu
 }
 
 /// The edition of a row, with its courses and trainers.
-pub(crate) async fn load(db: &impl ConnectionTrait, row: programme::Model) -> anyhow::Result<Edition> {
+pub(crate) async fn load(
+    db: &impl ConnectionTrait,
+    row: programme::Model,
+) -> anyhow::Result<Edition> {
     let courses = programme_course::Entity::find()
         .filter(programme_course::Column::ProgrammeId.eq(row.id))
         .order_by_asc(programme_course::Column::Position)
@@ -480,7 +513,11 @@ pub async fn list(db: &impl ConnectionTrait) -> anyhow::Result<Vec<Edition>> {
 
 /// What was sent as a slug, shortened and escaped for a message.
 pub(crate) fn shown(text: &str) -> String {
-    text.chars().take(80).collect::<String>().escape_default().to_string()
+    text.chars()
+        .take(80)
+        .collect::<String>()
+        .escape_default()
+        .to_string()
 }
 
 /// Writes the edition's row first in a transaction: on PostgreSQL this locks it until the

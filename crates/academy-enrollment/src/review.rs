@@ -87,7 +87,9 @@ pub struct ReviewInput {
 #[derive(Clone, Copy, Debug)]
 pub enum Decision {
     /// Offer a place, to be accepted by `reply_by` (default: the edition's reply period).
-    Accept { reply_by: Option<DateTime<Utc>> },
+    Accept {
+        reply_by: Option<DateTime<Utc>>,
+    },
     Waitlist,
     Reject,
 }
@@ -133,7 +135,10 @@ async fn reviews_of(
     Ok(by_application)
 }
 
-pub(crate) async fn applicant_of(db: &impl ConnectionTrait, user: i32) -> anyhow::Result<Applicant> {
+pub(crate) async fn applicant_of(
+    db: &impl ConnectionTrait,
+    user: i32,
+) -> anyhow::Result<Applicant> {
     Ok(match account::get(db, user).await {
         Ok(account) => Applicant {
             display_name: account
@@ -172,8 +177,7 @@ async fn summary(
         .filter(|r| !r.conflict && !r.scores.is_empty())
         .map(|r| r.scores.values().map(|&s| f64::from(s)).sum::<f64>() / r.scores.len() as f64)
         .collect();
-    let average_score =
-        (!means.is_empty()).then(|| means.iter().sum::<f64>() / means.len() as f64);
+    let average_score = (!means.is_empty()).then(|| means.iter().sum::<f64>() / means.len() as f64);
     let shown = !edition.blind_review && my_review != MyReview::Conflict;
     Ok(Summary {
         id: row.id,
@@ -296,7 +300,7 @@ pub async fn open(
     )
     .await?;
     let summary = summary(db, caller, &edition, &row, &reviews).await?;
-    
+
     Ok(Opened {
         summary,
         language: row.language,
@@ -340,7 +344,11 @@ pub async fn review(
                 })?;
             scores.insert(criterion.clone(), score);
         }
-        if let Some(missing) = edition.criteria.iter().find(|c| !scores.contains_key(&c.id)) {
+        if let Some(missing) = edition
+            .criteria
+            .iter()
+            .find(|c| !scores.contains_key(&c.id))
+        {
             return Err(EnrollmentError::invalid(
                 "invalid_review",
                 format!("criterion `{}` needs a score", missing.id),
@@ -507,7 +515,15 @@ pub async fn decide(
                 am.decided_at = Set(Some(now));
             })
             .await?;
-            notify::tell(&tx, workflow, &edition, &row, Kind::Rejected, Detail::default()).await?;
+            notify::tell(
+                &tx,
+                workflow,
+                &edition,
+                &row,
+                Kind::Rejected,
+                Detail::default(),
+            )
+            .await?;
         }
     }
     let row = submitted(&tx, &edition, id).await?;

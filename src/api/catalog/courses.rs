@@ -1,5 +1,6 @@
 //! The course list, a course's syllabus and the mechanism vocabulary.
 
+use crate::api::guard::reader;
 use academy_courses::catalog::{CourseFilter, Reader};
 use poem::Request;
 use poem_openapi::{
@@ -72,7 +73,7 @@ impl CoursesApi {
         let limit = params::limit(*limit, DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = params::cursor(cursor.as_deref())?;
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = Reader::Anyone;
+        let reader = reader(&self.state, request).await;
         let catalog = self.state.catalog();
         let page = catalog.list(&reader, &filter, limit as usize, after.as_ref());
         let courses: Vec<CourseSummary> = page
@@ -93,6 +94,7 @@ impl CoursesApi {
             &limit.to_string(),
             cursor.as_deref().unwrap_or_default(),
             &preference.tag(),
+            &reader.view_key(),
         ]);
         let next_cursor = page.next.map(|c| c.encode());
         Ok(respond(
@@ -123,7 +125,7 @@ impl CoursesApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<CourseDetail>, CourseError> {
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = Reader::Anyone;
+        let reader = reader(&self.state, request).await;
         let course = course(&self.state, &slug, &reader)?;
         Ok(answer(
             &self.bodies,

@@ -1,6 +1,6 @@
 //! Reading what a course holds: a lesson, and a quiz's questions (never its answers).
 
-use academy_courses::catalog::Reader;
+use crate::api::guard::reader;
 use poem::Request;
 use poem_openapi::{
     OpenApi,
@@ -53,7 +53,7 @@ impl ReadingApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<Lesson>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = Reader::Anyone;
+        let reader = reader(&self.state, request).await;
         let course = course(&self.state, &slug, &reader)?;
         let view = course.lesson(&lesson, &preference).map_err(Failure::from)?;
         Ok(answer(
@@ -84,7 +84,7 @@ impl ReadingApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<Quiz>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = Reader::Anyone;
+        let reader = reader(&self.state, request).await;
         let course = course(&self.state, &slug, &reader)?;
         let view = course
             .quiz_view(&quiz, &preference)

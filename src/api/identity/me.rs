@@ -122,7 +122,7 @@ impl MeApi {
     #[oai(path = "/api/me", method = "delete")]
     async fn erase(&self, credentials: Credentials) -> Result<Erased, EraseError> {
         let caller = credentials.caller(&self.state).await?;
-        privacy::erase(&self.state.db, caller.user_id)
+        privacy::erase(&self.state.db, &self.state.enrollment, caller.user_id)
             .await
             .map_err(own_account)?;
         tracing::info!("account erased");
@@ -145,7 +145,7 @@ impl MeApi {
         credentials: Credentials,
     ) -> Result<Private<DataExportView>, ReadMineError> {
         let caller = credentials.caller(&self.state).await?;
-        let export = privacy::export(&self.state.db, caller.user_id)
+        let export = privacy::export(&self.state.db, &self.state.enrollment, caller.user_id)
             .await
             .map_err(own_account)?;
         Ok(private(DataExportView::new(export, &caller.session_id)))

@@ -206,6 +206,8 @@ pub struct DataExportView {
     pub sessions: Vec<SessionView>,
     /// Audit entries by or about the account, oldest first.
     pub audit_log: Vec<AuditEntry>,
+    /// Enrolments, programme applications (every answer), reviews written, notifications.
+    pub programmes: crate::api::programmes::views::ExportedProgrammes,
 }
 
 impl DataExportView {
@@ -219,6 +221,7 @@ impl DataExportView {
             sessions,
             audit_log,
         } = export.identity;
+        let programmes = export.enrollment.into();
         DataExportView {
             account: ExportedAccount {
                 id,
@@ -245,6 +248,7 @@ impl DataExportView {
                 .map(|s| SessionView::new(s, current_session))
                 .collect(),
             audit_log: audit_log.into_iter().map(AuditEntry::from).collect(),
+            programmes,
         }
     }
 }

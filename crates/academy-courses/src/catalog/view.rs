@@ -40,6 +40,23 @@ impl Reader {
     pub fn sees_public_only(&self) -> bool {
         matches!(self, Reader::Anyone)
     }
+
+    /// Tells apart readers who see different lists (for ETags and cache keys): empty for
+    /// [`Reader::Anyone`].
+    pub fn view_key(&self) -> String {
+        match self {
+            Reader::Anyone => String::new(),
+            Reader::Organiser => "organiser".to_owned(),
+            Reader::Participant(courses) => format!(
+                "participant:{}",
+                courses
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+        }
+    }
 }
 
 /// Why something could not be read. A course the reader may not read is not found, so its

@@ -1,0 +1,52 @@
+//! `academy keys`: make a data key, and re-seal every sensitive answer with the current key
+//! after a rotation.
+
+use std::process::ExitCode;
+
+use academy_enrollment::{DataKeys, crypto};
+use clap::Subcommand;
+
+use crate::{Config, app::open_database};
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random data key (base64), for ACADEMY_DATA_KEY.
+    Generate,
+    /// Re-seal every answer sealed by a retired key with the current one (ACADEMY_DATA_KEY),
+    /// in batches of one transaction each; safe to interrupt and run again. Afterwards the
+    /// retired keys can be dropped from ACADEMY_DATA_KEYS_RETIRED.
+    Rotate {
+        /// Answers per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u64,
+    },
+}
+
+pub async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        KeysCommand::Generate => {
+            println!("{}", DataKeys::generate());
+            Ok(ExitCode::SUCCESS)
+        }
+        KeysCommand::Rotate { batch } => {
+            let db = open_database(config).await?;
+            let keys = config.data_keys()?;
+            let missing = crypto::missing_keys(&db, &keys).await?;
+            anyhow::ensure!(
+                missing.is_empty(),
+                "answers are sealed with data key(s) {} that are not configured: add them to \
+                 ACADEMY_DATA_KEYS_RETIRED",
+                missing.join(", ")
+            );
+            let done = crypto::rotate(&db, &keys, batch, |done| {
+                eprintln!("re-sealed {done} answer(s)");
+            })
+            .await?;
+            println!(
+                "{done} answer(s) re-sealed with key {}; every answer is now sealed with it",
+                keys.current_id()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
