@@ -17,7 +17,10 @@ use poem::{
 use crate::{
     api,
     config::Config,
-    http::{client_addr::ClientAddresses, compression::Compression, errors::JsonErrors},
+    http::{
+        client_addr::ClientAddresses, compression::Compression, errors::JsonErrors,
+        limits::BodyLimits,
+    },
     state::{AppState, Identity},
 };
 
@@ -59,6 +62,10 @@ impl Academy {
                 trust_forwarded_for: self.config.trust_forwarded_for,
             })
             .with(Compression::default())
+            // Bodies are bounded before any handler parses them or checks who is asking.
+            .with(BodyLimits {
+                grace: Duration::from_secs(self.config.body_timeout_seconds.max(1)),
+            })
             .with(JsonErrors)
             .with(CatchPanic::new())
             .with(

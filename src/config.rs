@@ -52,6 +52,9 @@ pub struct Config {
     /// proxy in front of the Academy (`ACADEMY_TRUST_FORWARDED_FOR`). Leave off without a proxy:
     /// clients could forge the header.
     pub trust_forwarded_for: bool,
+    /// Time any request body may take before it must keep up 1 KiB/s on average
+    /// (`ACADEMY_BODY_TIMEOUT_SECONDS`).
+    pub body_timeout_seconds: u64,
 }
 
 /// One OpenID Connect identity provider (`[providers.<key>]`; the key appears in URLs).
@@ -91,6 +94,7 @@ impl Default for Config {
             provider_timeout_seconds: 10,
             sign_in_per_minute: 20,
             trust_forwarded_for: false,
+            body_timeout_seconds: 10,
         }
     }
 }

@@ -29,6 +29,7 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::BAD_REQUEST => "bad_request",
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::TOO_MANY_REQUESTS => "too_many_requests",

@@ -1,8 +1,9 @@
-//! HTTP plumbing shared by every route: compression, response caches, conditional GET, error
-//! bodies and request logging, the client's address.
+//! HTTP plumbing shared by every route: body limits, compression, response caches, conditional
+//! GET, error bodies and request logging, the client's address.
 
 pub mod cache;
 pub mod client_addr;
 pub mod compression;
 pub mod conditional;
 pub mod errors;
+pub mod limits;

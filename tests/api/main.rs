@@ -11,5 +11,7 @@ mod identity_cli;
 mod identity_logs;
 mod identity_sign_in;
 mod identity_support;
+mod limits;
 mod privacy;
 mod search;
+mod server;

@@ -40,6 +40,7 @@ api_error!(
         BadRequest,
         Unauthorized,
         Forbidden,
+        PayloadTooLarge,
     }
 );
 
