@@ -53,6 +53,7 @@ impl Academy {
         let service = api::service(&self.state);
         let spec = service.spec_endpoint();
         let docs = service.swagger_ui();
+        let errors = JsonErrors::for_spec(&service.spec());
         Route::new()
             .nest("/", service)
             .at("/openapi.json", spec)
@@ -66,7 +67,7 @@ impl Academy {
             .with(BodyLimits {
                 grace: Duration::from_secs(self.config.body_timeout_seconds.max(1)),
             })
-            .with(JsonErrors)
+            .with(errors)
             .with(CatchPanic::new())
             .with(
                 SetHeader::new()

@@ -5,6 +5,7 @@
 mod authz;
 mod catalog;
 mod cli;
+mod errors;
 mod helpers;
 mod identity;
 mod identity_cli;
