@@ -52,6 +52,15 @@ pub struct Config {
     /// proxy in front of the Academy (`ACADEMY_TRUST_FORWARDED_FOR`). Leave off without a proxy:
     /// clients could forge the header.
     pub trust_forwarded_for: bool,
+    /// Connections one node keeps open at once; more wait until one closes
+    /// (`ACADEMY_MAX_CONNECTIONS`). Lowered to fit the open-file limit, which is raised at start.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, and for HTTP/1.1 also how long a
+    /// kept-alive connection may wait for its next request (`ACADEMY_HEADER_TIMEOUT_SECONDS`).
+    pub header_timeout_seconds: u64,
+    /// A connection with no request in progress and no traffic for this long is closed
+    /// (`ACADEMY_IDLE_TIMEOUT_SECONDS`).
+    pub idle_timeout_seconds: u64,
     /// Time any request body may take before it must keep up 1 KiB/s on average
     /// (`ACADEMY_BODY_TIMEOUT_SECONDS`).
     pub body_timeout_seconds: u64,
@@ -94,6 +103,9 @@ impl Default for Config {
             provider_timeout_seconds: 10,
             sign_in_per_minute: 20,
             trust_forwarded_for: false,
+            max_connections: 4096,
+            header_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
             body_timeout_seconds: 10,
         }
     }

@@ -5,6 +5,7 @@
 mod authz;
 mod catalog;
 mod cli;
+mod connections;
 mod errors;
 mod helpers;
 mod identity;
