@@ -11,15 +11,15 @@ use academy_migrations::{Migrator, MigratorTrait};
 use anyhow::Context;
 use poem::{
     Endpoint, EndpointExt, Route,
-    middleware::{CatchPanic, CookieJarManager, SetHeader},
+    middleware::{CatchPanic, CookieJarManager},
 };
 
 use crate::{
     api,
     config::Config,
     http::{
-        client_addr::ClientAddresses, compression::Compression, errors::JsonErrors,
-        limits::BodyLimits,
+        client_addr::ClientAddresses, compression::Compression, documents::Document,
+        errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits,
     },
     state::{AppState, Identity},
 };
@@ -51,13 +51,15 @@ impl Academy {
     /// The HTTP application: the API, its OpenAPI document and Swagger UI.
     pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> + 'static {
         let service = api::service(&self.state);
-        let spec = service.spec_endpoint();
-        let docs = service.swagger_ui();
-        let errors = JsonErrors::for_spec(&service.spec());
+        // Built once: the same bytes (and ETag) for every request.
+        let spec = service.spec();
+        let errors = JsonErrors::for_spec(&spec);
+        let docs = Document::html(service.swagger_ui_html());
         Route::new()
             .nest("/", service)
-            .at("/openapi.json", spec)
-            .nest("/docs", docs)
+            .at("/openapi.json", Document::json(spec))
+            .at("/docs", docs.clone())
+            .at("/docs/", docs)
             .with(CookieJarManager::new())
             .with(ClientAddresses {
                 trust_forwarded_for: self.config.trust_forwarded_for,
@@ -69,11 +71,9 @@ impl Academy {
             })
             .with(errors)
             .with(CatchPanic::new())
-            .with(
-                SetHeader::new()
-                    .overriding("X-Content-Type-Options", "nosniff")
-                    .overriding("Referrer-Policy", "no-referrer"),
-            )
+            .with(SecurityHeaders {
+                hsts: self.config.public_url.starts_with("https://"),
+            })
     }
 
     /// Reloads the catalog whenever another import lands in the database (from this node's CLI

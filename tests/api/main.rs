@@ -7,6 +7,7 @@ mod catalog;
 mod cli;
 mod connections;
 mod errors;
+mod headers;
 mod helpers;
 mod identity;
 mod identity_cli;
