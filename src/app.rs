@@ -22,6 +22,7 @@ use crate::{
         errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits,
     },
     state::{AppState, Identity},
+    storage,
 };
 
 /// A ready-to-serve Academy: migrated storage, loaded content.
@@ -124,9 +125,13 @@ fn identity_services(config: &Config) -> anyhow::Result<Identity> {
 /// brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
     if config.uses_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        storage::create_private_dir(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
+        if let Some(file) = storage::sqlite_file(&config.database_url()) {
+            storage::make_private_file(&file)
+                .with_context(|| format!("creating the database file {}", file.display()))?;
+        }
     }
     let db = academy_migrations::connect(&config.database_url(), config.db_max_connections)
         .await

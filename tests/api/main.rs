@@ -18,3 +18,4 @@ mod limits;
 mod privacy;
 mod search;
 mod server;
+mod storage;
