@@ -12,14 +12,18 @@ use academy_migrations::{Migrator, MigratorTrait};
 use anyhow::Context;
 use poem::{
     Endpoint, EndpointExt, Route,
-    middleware::{CatchPanic, CookieJarManager, SetHeader},
+    middleware::{CatchPanic, CookieJarManager},
 };
 
 use crate::{
     api,
     config::Config,
-    http::{client_addr::ClientAddresses, compression::Compression, errors::JsonErrors},
+    http::{
+        client_addr::ClientAddresses, compression::Compression, documents::Document,
+        errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits,
+    },
     state::{AppState, Identity},
+    storage,
 };
 
 /// A ready-to-serve Academy: migrated storage, loaded content.
@@ -50,24 +54,29 @@ impl Academy {
     /// The HTTP application: the API, its OpenAPI document and Swagger UI.
     pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> + 'static {
         let service = api::service(&self.state);
-        let spec = service.spec_endpoint();
-        let docs = service.swagger_ui();
+        // Built once: the same bytes (and ETag) for every request.
+        let spec = service.spec();
+        let errors = JsonErrors::for_spec(&spec);
+        let docs = Document::html(service.swagger_ui_html());
         Route::new()
             .nest("/", service)
-            .at("/openapi.json", spec)
-            .nest("/docs", docs)
+            .at("/openapi.json", Document::json(spec))
+            .at("/docs", docs.clone())
+            .at("/docs/", docs)
             .with(CookieJarManager::new())
             .with(ClientAddresses {
                 trust_forwarded_for: self.config.trust_forwarded_for,
             })
             .with(Compression::default())
-            .with(JsonErrors)
+            // Bodies are bounded before any handler parses them or checks who is asking.
+            .with(BodyLimits {
+                grace: Duration::from_secs(self.config.body_timeout_seconds.max(1)),
+            })
+            .with(errors)
             .with(CatchPanic::new())
-            .with(
-                SetHeader::new()
-                    .overriding("X-Content-Type-Options", "nosniff")
-                    .overriding("Referrer-Policy", "no-referrer"),
-            )
+            .with(SecurityHeaders {
+                hsts: self.config.public_url.starts_with("https://"),
+            })
     }
 
     /// Runs the programme workflow's timed work (offer expiry, reminders, retention, e-mail)
@@ -185,9 +194,13 @@ fn identity_services(config: &Config) -> anyhow::Result<Identity> {
 /// brings its schema up to date.
 pub async fn open_database(config: &Config) -> anyhow::Result<sea_orm::DatabaseConnection> {
     if config.uses_sqlite() {
-        std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        storage::create_private_dir(&config.data_dir).with_context(|| {
             format!("creating the data directory {}", config.data_dir.display())
         })?;
+        if let Some(file) = storage::sqlite_file(&config.database_url()) {
+            storage::make_private_file(&file)
+                .with_context(|| format!("creating the database file {}", file.display()))?;
+        }
     }
     let db = academy_migrations::connect(&config.database_url(), config.db_max_connections)
         .await

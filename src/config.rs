@@ -76,6 +76,18 @@ pub struct Config {
     /// How often each node runs the timed work (offer expiry, reminders, retention, e-mail
     /// delivery), in seconds (`ACADEMY_JOBS_INTERVAL_SECONDS`); 0 turns it off on this node.
     pub jobs_interval_seconds: u64,
+    /// Connections one node keeps open at once; more wait until one closes
+    /// (`ACADEMY_MAX_CONNECTIONS`). Lowered to fit the open-file limit, which is raised at start.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, and for HTTP/1.1 also how long a
+    /// kept-alive connection may wait for its next request (`ACADEMY_HEADER_TIMEOUT_SECONDS`).
+    pub header_timeout_seconds: u64,
+    /// A connection with no request in progress and no traffic for this long is closed
+    /// (`ACADEMY_IDLE_TIMEOUT_SECONDS`).
+    pub idle_timeout_seconds: u64,
+    /// Time any request body may take before it must keep up 1 KiB/s on average
+    /// (`ACADEMY_BODY_TIMEOUT_SECONDS`).
+    pub body_timeout_seconds: u64,
 }
 
 /// One OpenID Connect identity provider (`[providers.<key>]`; the key appears in URLs).
@@ -131,6 +143,10 @@ impl Default for Config {
             mail_from: None,
             application_retention_days: 180,
             jobs_interval_seconds: 30,
+            max_connections: 4096,
+            header_timeout_seconds: 30,
+            idle_timeout_seconds: 60,
+            body_timeout_seconds: 10,
         }
     }
 }

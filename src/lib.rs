@@ -8,6 +8,7 @@ pub mod config;
 pub mod http;
 pub mod privacy;
 pub mod state;
+pub mod storage;
 
 pub use app::Academy;
 pub use config::Config;

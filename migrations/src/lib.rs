@@ -22,21 +22,51 @@ impl MigratorTrait for Migrator {
     }
 }
 
+/// How long a SQLite writer waits for another one to finish before giving up.
+pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Opens a connection pool to `url` (`sqlite://…` or `postgres://…`), with the settings the
-/// Academy relies on (SQLite: write-ahead log, so readers never wait for the importer).
+/// Academy relies on. SQLite, on every connection of the pool: write-ahead log, so readers never
+/// wait for the importer; a busy timeout, so writers wait for each other instead of failing;
+/// `secure_delete`, so deleted and overwritten values are zeroed in the file.
 pub async fn connect(
     url: &str,
     max_connections: u32,
 ) -> Result<sea_orm::DatabaseConnection, DbErr> {
+    use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
     let mut options = sea_orm::ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .sqlx_logging(false);
-    let db = sea_orm::Database::connect(options).await?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode = WAL").await?;
-        db.execute_unprepared("PRAGMA synchronous = NORMAL").await?;
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .pragma("secure_delete", "ON")
+        });
+    sea_orm::Database::connect(options).await
+}
+
+/// On SQLite, copies the write-ahead log into the database file and empties it, so that values
+/// just erased (and zeroed there by `secure_delete`) are not left readable in `-wal`. Call after
+/// an erasure; a no-op on PostgreSQL. Readers still using older pages can keep part of the log
+/// until the next checkpoint: the result says whether all of it was copied.
+pub async fn checkpoint_erasure(db: &sea_orm::DatabaseConnection) -> Result<bool, DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return Ok(true);
     }
-    Ok(db)
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Sqlite,
+            "PRAGMA wal_checkpoint(TRUNCATE)",
+        ))
+        .await?;
+    // (busy, log frames, frames checkpointed); busy = 1 when it could not finish.
+    let busy: i32 = match row {
+        Some(row) => row.try_get_by_index(0)?,
+        None => 0,
+    };
+    Ok(busy == 0)
 }

@@ -31,6 +31,9 @@ pub enum Status {
     Forbidden,
     NotFound,
     Conflict,
+    /// Answered by the body limit ([`crate::http::limits`]) before the handler runs; declared
+    /// by the operations that take a body.
+    PayloadTooLarge,
     /// With the seconds to wait (`Retry-After`).
     TooManyRequests(u64),
     Internal,
@@ -46,6 +49,7 @@ impl Status {
             Status::Forbidden => 403,
             Status::NotFound => 404,
             Status::Conflict => 409,
+            Status::PayloadTooLarge => 413,
             Status::TooManyRequests(_) => 429,
             Status::Internal => 500,
             Status::BadGateway => 502,
@@ -144,8 +148,8 @@ impl From<anyhow::Error> for Failure {
 }
 
 /// Declares the error enum of one operation from the statuses it can answer (by variant name:
-/// `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `TooManyRequests`,
-/// `BadGateway`); `Internal` (500) is always added. The enum converts from [`Failure`],
+/// `BadRequest`, `Unauthorized`, `Forbidden`, `NotFound`, `Conflict`, `PayloadTooLarge`,
+/// `TooManyRequests`, `BadGateway`); `Internal` (500) is always added. The enum converts from [`Failure`],
 /// [`AuthFailure`](super::guard::AuthFailure) and `anyhow::Error`.
 macro_rules! api_error {
     ($(#[$meta:meta])* $vis:vis enum $name:ident { $($variant:ident),* $(,)? }) => {
@@ -196,6 +200,16 @@ macro_rules! api_error {
         ] [$($arms)*
             $crate::api::errors::Status::Conflict => $name::Conflict(::poem_openapi::payload::Json($b)),
         ] [$($codes)* 409,] $($rest)*);
+    };
+    (@munch $b:ident $m:tt $vis:vis $name:ident [$($vars:tt)*] [$($arms:tt)*] [$($codes:tt)*] PayloadTooLarge $($rest:ident)*) => {
+        $crate::api::errors::api_error!(@munch $b $m $vis $name [$($vars)*
+            /// The request body is larger than this operation accepts (`payload_too_large`);
+            /// refused before it is read when `Content-Length` says so.
+            #[oai(status = 413)]
+            PayloadTooLarge(::poem_openapi::payload::Json<$crate::api::errors::ErrorBody>),
+        ] [$($arms)*
+            $crate::api::errors::Status::PayloadTooLarge => $name::PayloadTooLarge(::poem_openapi::payload::Json($b)),
+        ] [$($codes)* 413,] $($rest)*);
     };
     (@munch $b:ident $m:tt $vis:vis $name:ident [$($vars:tt)*] [$($arms:tt)*] [$($codes:tt)*] TooManyRequests $($rest:ident)*) => {
         $crate::api::errors::api_error!(@munch $b $m $vis $name [$($vars)*
@@ -271,12 +285,13 @@ pub(crate) mod tests {
     use super::*;
 
     /// Every status a [`Failure`] can carry, with a sample `Retry-After`.
-    const ALL: [Status; 8] = [
+    const ALL: [Status; 9] = [
         Status::BadRequest,
         Status::Unauthorized,
         Status::Forbidden,
         Status::NotFound,
         Status::Conflict,
+        Status::PayloadTooLarge,
         Status::TooManyRequests(7),
         Status::Internal,
         Status::BadGateway,

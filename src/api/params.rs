@@ -124,23 +124,7 @@ pub fn cursor(cursor: Option<&str>) -> Result<Option<Cursor>, Failure> {
 /// What was sent, as it may appear in an error message: at most 40 characters, control and
 /// format characters escaped, so a message never echoes a large or misleading value.
 pub fn shown(value: &str) -> String {
-    let mut out: String = value
-        .chars()
-        .take(40)
-        .flat_map(|c| {
-            let escape = c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}');
-            let escaped: Vec<char> = if escape {
-                c.escape_unicode().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect();
-    if value.chars().nth(40).is_some() {
-        out.push('…');
-    }
-    out
+    crate::http::errors::escaped_prefix(value, 40)
 }
 
 #[cfg(test)]

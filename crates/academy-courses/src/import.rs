@@ -89,8 +89,14 @@ pub async fn import(
             courses: content.courses.len(),
         });
     }
+    // On SQLite, take the write lock at BEGIN (waiting out other writers with the busy
+    // timeout) rather than at the first write, where a writer that committed meanwhile makes
+    // the upgrade fail at once (SQLITE_BUSY_SNAPSHOT). PostgreSQL ignores the mode.
     let txn = db
-        .begin()
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
         .await
         .context("starting the import transaction")?;
     let existing: HashMap<String, course::Model> = course::Entity::find()

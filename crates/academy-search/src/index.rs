@@ -58,6 +58,7 @@ impl SearchIndex {
     /// before, built (and persisted there) otherwise. An empty catalog is indexed in memory.
     /// Blocking: call it from a blocking task.
     pub fn open_or_build(catalog: &Catalog, search_dir: &Path) -> anyhow::Result<SearchIndex> {
+        remove_interrupted_builds(search_dir);
         let Some(version) = catalog.version.as_ref().map(|v| v.hash.clone()) else {
             return Self::build_in_memory(catalog);
         };
@@ -234,6 +235,34 @@ fn write(index: &Index, fields: &Fields, catalog: &Catalog) -> anyhow::Result<u6
     Ok(count)
 }
 
+/// Removes the temporary folders of builds whose process is gone (killed while building):
+/// `.building-<pid>-…` where no process `<pid>` runs. Where running processes cannot be listed
+/// (no `/proc`), such folders are removed an hour later by [`remove_other_versions`].
+fn remove_interrupted_builds(search_dir: &Path) {
+    let processes = Path::new("/proc");
+    if !processes.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(search_dir) else {
+        return;
+    };
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        let pid = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_prefix(".building-"))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok());
+        let Some(pid) = pid else { continue };
+        if pid != std::process::id()
+            && !processes.join(pid.to_string()).exists()
+            && let Err(e) = std::fs::remove_dir_all(&path)
+        {
+            tracing::warn!(error = %e, "could not remove an interrupted search index build");
+        }
+    }
+}
+
 /// Removes index folders of other versions (best effort: a failure only costs disk space).
 fn remove_other_versions(search_dir: &Path, keep: &Path) {
     let Ok(entries) = std::fs::read_dir(search_dir) else {
@@ -264,5 +293,29 @@ fn remove_other_versions(search_dir: &Path, keep: &Path) {
         if let Err(e) = std::fs::remove_dir_all(&path) {
             tracing::warn!(error = %e, "could not remove an old search index");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn builds_whose_process_is_gone_are_removed_at_start() {
+        let search_dir = tempfile::tempdir().unwrap();
+        let dead = search_dir.path().join(".building-999999999-1f");
+        let ours = search_dir
+            .path()
+            .join(format!(".building-{}-2e", std::process::id()));
+        let index = search_dir.path().join("abc-s1");
+        for dir in [&dead, &ours, &index] {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        remove_interrupted_builds(search_dir.path());
+        assert!(!dead.exists(), "the killed build is removed");
+        assert!(ours.exists(), "a build of a running process is left alone");
+        assert!(index.exists(), "indexes are not touched");
     }
 }

@@ -12,7 +12,7 @@ use academy_courses::catalog::{CourseEntry, ReadError, Reader, Resolved};
 use poem::Request;
 use poem_openapi::types::ToJSON;
 
-use super::errors::Failure;
+use super::{errors::Failure, params::shown};
 use crate::{
     http::conditional::{BodyCache, Content, Sharing, body_cache, etag, respond},
     state::AppState,
@@ -38,12 +38,26 @@ pub fn api(state: &AppState) -> Api {
 
 impl From<ReadError> for Failure {
     fn from(error: ReadError) -> Self {
-        let code = match error {
-            ReadError::CourseNotFound(_) => "course_not_found",
-            ReadError::LessonNotFound { .. } => "lesson_not_found",
-            ReadError::QuizNotFound { .. } => "quiz_not_found",
+        // The slugs come from the path: shown only as a short, escaped prefix.
+        let (code, message) = match &error {
+            ReadError::CourseNotFound(course) => (
+                "course_not_found",
+                format!("there is no course `{}`", shown(course)),
+            ),
+            ReadError::LessonNotFound { course, lesson } => (
+                "lesson_not_found",
+                format!(
+                    "course `{}` has no lesson `{}`",
+                    shown(course),
+                    shown(lesson)
+                ),
+            ),
+            ReadError::QuizNotFound { course, quiz } => (
+                "quiz_not_found",
+                format!("course `{}` has no quiz `{}`", shown(course), shown(quiz)),
+            ),
         };
-        Failure::not_found(code, error.to_string())
+        Failure::not_found(code, message)
     }
 }
 

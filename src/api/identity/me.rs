@@ -40,6 +40,7 @@ api_error!(
         BadRequest,
         Unauthorized,
         Forbidden,
+        PayloadTooLarge,
     }
 );
 
@@ -126,6 +127,12 @@ impl MeApi {
             .await
             .map_err(own_account)?;
         tracing::info!("account erased");
+        // The erasure is committed; leaving no copy in the SQLite log only hardens it.
+        match academy_migrations::checkpoint_erasure(&self.state.db).await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!("the log still holds pages from before an erasure"),
+            Err(e) => tracing::warn!(error = %e, "checkpointing after an erasure failed"),
+        }
         Ok(Erased::Done(set_cookie(
             SESSION_COOKIE,
             "",

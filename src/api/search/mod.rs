@@ -34,9 +34,9 @@ pub fn api(state: &AppState) -> Api {
 const DEFAULT_LIMIT: u32 = 10;
 /// Completions unless `limit` says otherwise.
 const DEFAULT_SUGGESTIONS: u32 = 8;
-/// Results depend on the content only; let browsers reuse them briefly, but keep them out of
-/// shared caches (a search says something about the person who made it).
-const CACHE_CONTROL: &str = "private, max-age=60";
+/// Kept by no cache, the browser's included: what a person searched for says something about
+/// them, and may be found on a shared or seized device.
+const CACHE_CONTROL: &str = "no-store";
 
 /// Search results or completions.
 #[derive(ApiResponse)]
