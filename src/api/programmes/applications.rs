@@ -41,6 +41,7 @@ api_error!(
         Forbidden,
         NotFound,
         Conflict,
+        PayloadTooLarge,
     }
 );
 

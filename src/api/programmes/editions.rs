@@ -34,6 +34,7 @@ api_error!(
         Unauthorized,
         Forbidden,
         Conflict,
+        PayloadTooLarge,
     }
 );
 
@@ -57,6 +58,7 @@ api_error!(
         Forbidden,
         NotFound,
         Conflict,
+        PayloadTooLarge,
     }
 );
 

@@ -47,6 +47,7 @@ api_error!(
         Forbidden,
         NotFound,
         Conflict,
+        PayloadTooLarge,
     }
 );
 
