@@ -123,7 +123,10 @@ async fn operations_that_take_a_body_declare_413() {
             }
         }
     }
-    assert!(with_body >= 6, "PATCH /api/me and the programme operations take bodies");
+    assert!(
+        with_body >= 6,
+        "PATCH /api/me and the programme operations take bodies"
+    );
 }
 
 #[test]

@@ -396,10 +396,34 @@ storage_test!(
         assert!(course.header("cache-control").unwrap().contains("private"));
         assert_eq!(app.get(cohort_course).await.status, StatusCode::NOT_FOUND);
         assert_eq!(applicants[1].get(&app, cohort_course).await.status, StatusCode::NOT_FOUND);
-        let lesson = applicants[0]
-            .get(&app, &format!("{cohort_course}/lessons/before-you-travel"))
-            .await;
-        assert_ne!(lesson.status, StatusCode::INTERNAL_SERVER_ERROR);
+        // Search finds the cohort course for its participant, and for nobody else.
+        let within = "/api/search?q=travel%20security&course=hrdap-preparing-geneva";
+        let found = ok(applicants[0].get(&app, within).await, 200).await;
+        assert!(found["total"].as_u64().unwrap() > 0, "{found}");
+        assert_eq!(app.get(within).await.error_code(), "unknown_course");
+        let courses_found = |body: &Value| -> Vec<String> {
+            body["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|h| h["course"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let anywhere = "/api/search?q=travel%20security%20geneva&limit=50";
+        let public = ok(app.get(anywhere).await, 200).await;
+        assert!(!courses_found(&public).contains(&"hrdap-preparing-geneva".to_owned()));
+        let participant = ok(applicants[0].get(&app, anywhere).await, 200).await;
+        assert!(courses_found(&participant).contains(&"hrdap-preparing-geneva".to_owned()));
+        let suggest = "/api/search/suggest?q=hrdap%20prep";
+        let suggested = |body: &Value| {
+            body["suggestions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["course"] == "hrdap-preparing-geneva")
+        };
+        assert!(suggested(&ok(applicants[0].get(&app, suggest).await, 200).await));
+        assert!(!suggested(&ok(app.get(suggest).await, 200).await));
 
         // Bao declines: Carlos is offered the place at once, Dana moves up.
         ok(

@@ -1,16 +1,17 @@
-//! Turning the catalog into index documents: public courses, their lessons, and their quizzes'
+//! Turning the catalog into index documents: every course (cohort-only ones too: a search
+//! leaves out the courses its reader may not read), their lessons, and their quizzes'
 //! questions and choices (never the answers, never the explanations, which give them away).
 
 use academy_courses::{
     catalog::{Catalog, CourseEntry},
-    vocab::{Language, Visibility},
+    vocab::Language,
 };
 use pulldown_cmark::{Event, Parser, TagEnd};
 use tantivy::TantivyDocument;
 
 use crate::schema::{Fields, language_id, mechanism_id};
 
-/// Every document of `catalog`'s public content.
+/// Every document of `catalog`'s content.
 pub fn documents<'a>(
     catalog: &'a Catalog,
     fields: &'a Fields,
@@ -18,7 +19,6 @@ pub fn documents<'a>(
     catalog
         .all_courses()
         .iter()
-        .filter(|course| course.visibility == Visibility::Public)
         .flat_map(move |course| course_documents(course, fields))
 }
 

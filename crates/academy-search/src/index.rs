@@ -40,8 +40,10 @@ pub struct SearchIndex {
     pub(crate) searcher: Searcher,
     pub(crate) fields: Fields,
     pub(crate) suggestions: Suggestions,
-    /// The slugs of the courses indexed (the public ones).
-    pub(crate) courses: std::collections::BTreeSet<String>,
+    /// The courses indexed, by slug, with their id and visibility (to leave out what a reader
+    /// may not read).
+    pub(crate) courses:
+        std::collections::BTreeMap<String, (i32, academy_courses::vocab::Visibility)>,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -126,10 +128,29 @@ impl SearchIndex {
             courses: catalog
                 .all_courses()
                 .iter()
-                .filter(|c| c.visibility == academy_courses::vocab::Visibility::Public)
-                .map(|c| c.slug.clone())
+                .map(|c| (c.slug.clone(), (c.id, c.visibility)))
                 .collect(),
         })
+    }
+
+    /// Whether `reader` may read the indexed course `slug`.
+    pub(crate) fn readable(&self, slug: &str, reader: &academy_courses::catalog::Reader) -> bool {
+        use academy_courses::{catalog::Reader, vocab::Visibility};
+        match (self.courses.get(slug), reader) {
+            (None, _) => false,
+            (Some((_, Visibility::Public)), _) | (Some(_), Reader::Organiser) => true,
+            (Some((id, Visibility::Cohort)), Reader::Participant(ids)) => ids.contains(id),
+            (Some((_, Visibility::Cohort)), Reader::Anyone) => false,
+        }
+    }
+
+    /// The indexed courses `reader` may not read.
+    pub(crate) fn hidden(&self, reader: &academy_courses::catalog::Reader) -> Vec<&str> {
+        self.courses
+            .keys()
+            .filter(|slug| !self.readable(slug, reader))
+            .map(String::as_str)
+            .collect()
     }
 
     /// How many documents (course, lesson and quiz texts in one language each) are indexed.

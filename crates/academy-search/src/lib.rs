@@ -29,14 +29,18 @@ pub use suggest::{MAX_SUGGESTIONS, Suggestion};
 impl SearchIndex {
     /// Up to `limit` completions of `typed` (course and lesson titles), in `language` if given,
     /// else in the language the text's script or the reader's `accepted` languages suggest.
+    /// Titles of courses `reader` may not read are left out.
     pub fn suggest(
         &self,
         typed: &str,
         language: Option<Language>,
         accepted: &[Language],
         limit: usize,
+        reader: &academy_courses::catalog::Reader,
     ) -> Result<Vec<Suggestion>, QueryError> {
         let languages = query::languages_to_search(language, accepted, typed);
-        self.suggestions.complete(typed, &languages, limit)
+        let hidden = self.hidden(reader);
+        self.suggestions
+            .complete(typed, &languages, limit, |course| !hidden.contains(&course))
     }
 }

@@ -12,7 +12,7 @@ use crate::analysis::analyzer_name;
 
 /// Bumped whenever the schema, the analysis or the index settings change, so that persisted
 /// indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The fields of the index.
 #[derive(Clone, Debug)]

@@ -39,6 +39,8 @@ pub struct SearchRequest<'a> {
     pub limit: usize,
     /// Where the page starts: a `next_cursor` of a previous page.
     pub cursor: Option<&'a str>,
+    /// Who searches: courses they may not read are left out (and not counted).
+    pub reader: academy_courses::catalog::Reader,
 }
 
 /// Why a search could not run.
@@ -119,7 +121,7 @@ impl SearchIndex {
     /// [`QueryError`] that says why.
     pub fn search(&self, request: &SearchRequest<'_>) -> Result<SearchResults, SearchError> {
         if let Some(course) = request.course
-            && !self.courses.contains(course)
+            && !self.readable(course, &request.reader)
         {
             return Err(SearchError::UnknownCourse);
         }
@@ -162,6 +164,9 @@ impl SearchIndex {
         )];
         if let Some(course) = request.course {
             clauses.push((Occur::Must, self.term(self.fields.course, course)));
+        }
+        for hidden in self.hidden(&request.reader) {
+            clauses.push((Occur::MustNot, self.term(self.fields.course, hidden)));
         }
         let query = BooleanQuery::new(clauses);
 

@@ -3,10 +3,7 @@
 
 use std::collections::HashSet;
 
-use academy_courses::{
-    catalog::Catalog,
-    vocab::{Language, Visibility},
-};
+use academy_courses::{catalog::Catalog, vocab::Language};
 
 use crate::{
     analysis::{fold_word, is_han, is_word_char},
@@ -43,15 +40,10 @@ struct Entry {
 }
 
 impl Suggestions {
-    /// The titles of `catalog`'s public courses and lessons, courses first.
+    /// The titles of `catalog`'s courses and lessons, courses first.
     pub fn from_catalog(catalog: &Catalog) -> Suggestions {
         let mut entries = Vec::new();
-        let public = || {
-            catalog
-                .all_courses()
-                .iter()
-                .filter(|c| c.visibility == Visibility::Public)
-        };
+        let public = || catalog.all_courses().iter();
         for course in public() {
             for (language, text) in &course.texts {
                 entries.push(Entry::new(Suggestion {
@@ -84,6 +76,7 @@ impl Suggestions {
         typed: &str,
         languages: &[Language],
         limit: usize,
+        readable: impl Fn(&str) -> bool,
     ) -> Result<Vec<Suggestion>, QueryError> {
         check_length(typed)?;
         let typed = words(typed);
@@ -95,6 +88,7 @@ impl Suggestions {
             .iter()
             .enumerate()
             .filter(|(_, e)| languages.is_empty() || languages.contains(&e.suggestion.language))
+            .filter(|(_, e)| readable(&e.suggestion.course))
             .filter(|(_, e)| typed.iter().all(|w| e.matches(w)))
             .map(|(i, e)| (!e.starts_with(first), i, e))
             .collect();

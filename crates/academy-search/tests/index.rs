@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashSet;
 
 use academy_courses::{
-    catalog::Catalog,
+    catalog::{Catalog, Reader},
     import,
     vocab::{Language, Mechanism},
 };
@@ -204,7 +204,7 @@ async fn nothing_a_person_types_breaks_the_search() {
             Ok(_) | Err(SearchError::Query(_)) => {}
             Err(e) => panic!("{text:?} failed: {e:?}"),
         }
-        match index.suggest(text, None, &[], 8) {
+        match index.suggest(text, None, &[], 8, &Reader::Anyone) {
             Ok(_) | Err(_) => {}
         }
     }
@@ -245,20 +245,32 @@ async fn a_forged_cursor_is_refused() {
 #[tokio::test]
 async fn suggestions_complete_titles_from_the_first_letters() {
     let index = index().await;
-    let suggestions = index.suggest("universal peri", None, &[], 5).unwrap();
+    let suggestions = index
+        .suggest("universal peri", None, &[], 5, &Reader::Anyone)
+        .unwrap();
     assert_eq!(
         suggestions.first().map(|s| s.text.as_str()),
         Some("The Universal Periodic Review")
     );
     let french = index
-        .suggest("examen", Some(Language::French), &[], 5)
+        .suggest("examen", Some(Language::French), &[], 5, &Reader::Anyone)
         .unwrap();
     assert!(!french.is_empty());
     assert!(french.iter().all(|s| s.language == Language::French));
-    let chinese = index.suggest("紧急", None, &[], 5).unwrap();
+    let chinese = index
+        .suggest("紧急", None, &[], 5, &Reader::Anyone)
+        .unwrap();
     assert_eq!(chinese[0].text, "紧急呼吁");
-    assert!(index.suggest("zzzz", None, &[], 5).unwrap().is_empty());
-    assert_eq!(index.suggest(" ", None, &[], 5), Err(QueryError::Empty));
+    assert!(
+        index
+            .suggest("zzzz", None, &[], 5, &Reader::Anyone)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        index.suggest(" ", None, &[], 5, &Reader::Anyone),
+        Err(QueryError::Empty)
+    );
     assert_eq!(ids(&search(&index, "zzzzqqq")), Vec::<String>::new());
 }
 

@@ -10,6 +10,8 @@ use academy_search::{
     MAX_LIMIT, MAX_SUGGESTIONS, QueryError, SearchError, SearchIndex, SearchRequest,
 };
 use poem::Request;
+
+use crate::api::guard::reader;
 use poem_openapi::{ApiResponse, OpenApi, param::Query, payload::Json, types::ToJSON};
 use views::{SearchPage, SuggestionItem, SuggestionList};
 
@@ -124,6 +126,7 @@ impl SearchApi {
             course: course.as_deref(),
             limit: params::limit(*limit, DEFAULT_LIMIT, MAX_LIMIT as u32)? as usize,
             cursor: cursor.as_deref(),
+            reader: reader(&self.state, request).await,
         };
         let results = self.index()?.search(&search).map_err(Failure::from)?;
         let languages = tags(&results.languages);
@@ -154,9 +157,10 @@ impl SearchApi {
         let limit = params::limit(*limit, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS as u32)?;
         let accepted = params::accepted_languages(request);
         let typed = q.as_deref().unwrap_or_default();
+        let reader = reader(&self.state, request).await;
         let suggestions = self
             .index()?
-            .suggest(typed, language, &accepted, limit as usize)
+            .suggest(typed, language, &accepted, limit as usize, &reader)
             .map_err(Failure::from)?;
         let mut languages: Vec<Language> = suggestions.iter().map(|s| s.language).collect();
         languages.sort_unstable();
