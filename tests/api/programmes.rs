@@ -1039,3 +1039,117 @@ storage_test!(
         assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0);
     }
 );
+
+storage_test!(
+    programme_operations_answer_each_persona_as_expected,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let assigned = app.person("Assigned trainer", &[Role::Trainer]).await;
+        let slug = "personas-2027";
+        ok(
+            assigned
+                .send(&app, Method::POST, "/api/programmes", Some(edition(slug, 2, 2, &[])))
+                .await,
+            201,
+        )
+        .await;
+        let applicant = app.person("Applicant", &[]).await;
+        let id = apply(&app, &applicant, slug, None).await;
+        let callers: Vec<Option<Person>> = vec![
+            None,
+            Some(applicant),
+            Some(app.person("Other learner", &[]).await),
+            Some(app.person("Trainer not assigned", &[Role::Trainer]).await),
+            Some(assigned),
+            Some(app.person("Staff", &[Role::Staff]).await),
+            Some(app.person("Admin", &[Role::Admin]).await),
+        ];
+        let who = [
+            "anonymous",
+            "applicant",
+            "other learner",
+            "trainer not assigned",
+            "assigned trainer",
+            "staff",
+            "admin",
+        ];
+        let e = format!("/api/programmes/{slug}");
+        let rows: Vec<(Method, String, Option<Value>, [u16; 7])> = vec![
+            (Method::GET, e.clone(), None, [200; 7]),
+            (
+                Method::GET,
+                format!("{e}/application"),
+                None,
+                [401, 200, 404, 404, 404, 404, 404],
+            ),
+            (
+                Method::GET,
+                format!("{e}/applications"),
+                None,
+                [401, 403, 403, 403, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("{e}/applications/{id}"),
+                None,
+                [401, 403, 403, 403, 200, 200, 200],
+            ),
+            (
+                Method::PUT,
+                format!("{e}/applications/{id}/review"),
+                Some(json!({"scores": {"motivation": 4, "advocacy_experience": 4, "expected_impact": 4}})),
+                [401, 403, 403, 403, 200, 403, 403],
+            ),
+            // The assigned trainer waitlists it; the admin may decide too, but it is decided.
+            (
+                Method::POST,
+                format!("{e}/applications/{id}/decision"),
+                Some(json!({"decision": "waitlisted"})),
+                [401, 403, 403, 403, 200, 403, 409],
+            ),
+            (
+                Method::PATCH,
+                e.clone(),
+                Some(json!({"blind_review": true})),
+                [401, 403, 403, 403, 200, 200, 200],
+            ),
+            (
+                Method::GET,
+                format!("{e}/cohort"),
+                None,
+                [401, 403, 403, 403, 200, 200, 200],
+            ),
+            // Waitlisted, the applicant has no offer; the others have no application.
+            (
+                Method::POST,
+                format!("{e}/offer/accept"),
+                None,
+                [401, 409, 404, 404, 404, 404, 404],
+            ),
+        ];
+        for (method, uri, body, expect) in rows {
+            for (i, caller) in callers.iter().enumerate() {
+                let token = caller.as_ref().map(|p| p.token.as_str());
+                let reply = app.send_as(token, method.clone(), &uri, body.clone()).await;
+                assert_eq!(
+                    reply.status.as_u16(),
+                    expect[i],
+                    "{}: {method} {uri}: {}",
+                    who[i],
+                    String::from_utf8_lossy(&reply.body)
+                );
+                if expect[i] >= 400 {
+                    reply.error_code();
+                }
+            }
+        }
+        // In a blind review, reviewers see neither name nor country.
+        let list = ok(
+            callers[4].as_ref().unwrap().get(&app, &format!("{e}/applications")).await,
+            200,
+        )
+        .await;
+        assert!(list["applications"][0].get("applicant").is_none(), "{list}");
+    }
+);

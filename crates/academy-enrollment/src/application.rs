@@ -542,7 +542,11 @@ pub(crate) async fn offer_places_in(
             break;
         };
         let deadline = Utc::now() + Duration::days(i64::from(edition.offer_reply_days));
-        make_offer(db, workflow, &edition, &next, Status::Waitlisted, deadline).await?;
+        if !make_offer(db, workflow, &edition, &next, Status::Waitlisted, deadline).await? {
+            // Only under the edition's lock does a waitlisted row change; should it have, stop
+            // rather than pick it again.
+            break;
+        }
         moved = true;
     }
     if moved {
