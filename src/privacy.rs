@@ -6,6 +6,7 @@
 
 use academy_enrollment::{Workflow, privacy::EnrollmentExport};
 use academy_identity::{AccountError, privacy::IdentityExport};
+use academy_progress::privacy::ProgressExport;
 use anyhow::Context;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
@@ -14,6 +15,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 pub struct DataExport {
     pub identity: IdentityExport,
     pub enrollment: EnrollmentExport,
+    pub progress: ProgressExport,
 }
 
 /// Everything held about account `user`, read in one transaction (a consistent copy).
@@ -25,10 +27,12 @@ pub async fn export(
     let tx = db.begin().await.context("starting an export")?;
     let identity = academy_identity::privacy::export(&tx, user).await?;
     let enrollment = academy_enrollment::privacy::export(&tx, workflow, user).await?;
+    let progress = academy_progress::privacy::export(&tx, user).await?;
     tx.commit().await.context("finishing an export")?;
     Ok(DataExport {
         identity,
         enrollment,
+        progress,
     })
 }
 
@@ -42,6 +46,7 @@ pub async fn erase(
     let tx = db.begin().await.context("starting an erasure")?;
     academy_identity::privacy::erase(&tx, user).await?;
     academy_enrollment::privacy::erase(&tx, workflow, user).await?;
+    academy_progress::privacy::erase(&tx, user).await?;
     tx.commit().await.context("committing an erasure")?;
     Ok(())
 }
@@ -51,6 +56,7 @@ pub fn personal_tables() -> Vec<&'static str> {
     [
         academy_identity::privacy::PERSONAL_TABLES,
         academy_enrollment::privacy::PERSONAL_TABLES,
+        academy_progress::privacy::PERSONAL_TABLES,
     ]
     .concat()
 }

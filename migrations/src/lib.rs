@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_course_content;
 mod m20261121_000002_identity;
 mod m20261201_000003_enrollment;
+mod m20261201_000004_progress;
 
 /// All migrations, in the order they run.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_course_content::Migration),
             Box::new(m20261121_000002_identity::Migration),
             Box::new(m20261201_000003_enrollment::Migration),
+            Box::new(m20261201_000004_progress::Migration),
         ]
     }
 }

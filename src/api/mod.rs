@@ -8,6 +8,7 @@ pub mod health;
 pub mod identity;
 pub mod params;
 pub mod programmes;
+pub mod progress;
 pub mod search;
 
 use poem_openapi::{OpenApiService, Tags};
@@ -24,6 +25,8 @@ pub enum ApiTags {
     Identity,
     /// Accounts, roles and the audit log (admins only).
     Administration,
+    /// Progress in courses, quiz attempts graded on the server, offline sync.
+    Learning,
     /// Enrolment in courses, HRDAP programme editions, applications, review, selection, the
     /// cohort, and notifications.
     Programmes,
@@ -36,6 +39,7 @@ pub type Api = (
     search::Api,
     identity::Api,
     programmes::Api,
+    progress::Api,
 );
 
 /// Builds the OpenAPI service for `state`.
@@ -49,6 +53,7 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
             search::api(state),
             identity::api(state),
             programmes::api(state),
+            progress::api(state),
         ),
         "ISHR Academy API",
         env!("CARGO_PKG_VERSION"),

@@ -270,6 +270,41 @@ fn matrix(subject: i32, application: i64) -> Vec<Row> {
             "/api/me/notifications",
             SIGNED_IN,
         ),
+        Row {
+            body: Some(json!({"completed": true})),
+            ..row(
+                M::PUT,
+                "/api/me/progress/{course}/lessons/{lesson}",
+                "/api/me/progress/universal-periodic-review/lessons/what-is-the-upr",
+                SIGNED_IN,
+            )
+        },
+        row(M::GET, "/api/me/progress", "/api/me/progress", SIGNED_IN),
+        row(
+            M::GET,
+            "/api/me/progress/{course}",
+            "/api/me/progress/universal-periodic-review",
+            SIGNED_IN,
+        ),
+        Row {
+            body: Some(json!({"events": []})),
+            ..row(
+                M::POST,
+                "/api/me/progress/sync",
+                "/api/me/progress/sync",
+                SIGNED_IN,
+            )
+        },
+        // An attempt without answers: refused after authentication, naming the question.
+        Row {
+            body: Some(json!({"answers": {}})),
+            ..row(
+                M::POST,
+                "/api/courses/{slug}/quizzes/{quiz}/attempts",
+                &format!("{course}/quizzes/how-the-upr-works-check/attempts"),
+                [401, 400, 400, 400, 400],
+            )
+        },
         // Nobody's notification 0: signed-in callers get 404 after authentication.
         row(
             M::POST,

@@ -17,6 +17,7 @@ mod identity_support;
 mod limits;
 mod privacy;
 mod programmes;
+mod progress;
 mod search;
 mod server;
 mod storage;

@@ -71,7 +71,7 @@ pub async fn enrol(
 
 /// Enrols `user` in course `course_id` if not enrolled (reactivating a left enrolment).
 /// Returns whether a row was created.
-pub(crate) async fn enrol_in(
+pub async fn enrol_in(
     db: &impl ConnectionTrait,
     user: i32,
     course_id: i32,

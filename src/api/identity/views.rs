@@ -208,6 +208,8 @@ pub struct DataExportView {
     pub audit_log: Vec<AuditEntry>,
     /// Enrolments, programme applications (every answer), reviews written, notifications.
     pub programmes: crate::api::programmes::views::ExportedProgrammes,
+    /// Every learning event recorded and every quiz attempt.
+    pub progress: crate::api::progress::views::ExportedProgress,
 }
 
 impl DataExportView {
@@ -222,6 +224,7 @@ impl DataExportView {
             audit_log,
         } = export.identity;
         let programmes = export.enrollment.into();
+        let progress = export.progress.into();
         DataExportView {
             account: ExportedAccount {
                 id,
@@ -249,6 +252,7 @@ impl DataExportView {
                 .collect(),
             audit_log: audit_log.into_iter().map(AuditEntry::from).collect(),
             programmes,
+            progress,
         }
     }
 }

@@ -1,0 +1,7 @@
+//! sea-orm entities of the progress tables (see the migration).
+
+pub mod course_progress;
+pub mod lesson_progress;
+pub mod progress_event;
+pub mod quiz_attempt;
+pub mod quiz_result;

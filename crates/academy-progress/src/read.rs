@@ -1,0 +1,202 @@
+//! Reading progress from its stored state and the current catalog.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use academy_courses::catalog::{Catalog, CourseEntry};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::entity::{course_progress, lesson_progress, quiz_result};
+
+/// One course's progress, counted against its current lessons and quizzes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseProgress {
+    pub course: String,
+    pub lessons_done: u32,
+    pub lessons_total: u32,
+    pub quizzes_passed: u32,
+    pub quizzes_total: u32,
+    /// Lessons done and quizzes passed over all of them, in percent (rounded down).
+    pub percent: u32,
+    pub started_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A lesson's state for one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonState {
+    pub lesson: String,
+    pub opened_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+/// A quiz's state for one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuizState {
+    pub quiz: String,
+    pub attempts: u32,
+    pub best_score: Option<i32>,
+    pub passed_at: Option<DateTime<Utc>>,
+}
+
+/// One course in detail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CourseDetail {
+    pub summary: CourseProgress,
+    pub lessons: Vec<LessonState>,
+    pub quizzes: Vec<QuizState>,
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn summarise(
+    course: &CourseEntry,
+    row: &course_progress::Model,
+    done: &BTreeSet<&str>,
+    passed: &BTreeSet<&str>,
+) -> CourseProgress {
+    let lessons_done = course
+        .lessons
+        .iter()
+        .filter(|l| done.contains(l.slug.as_str()))
+        .count();
+    let quizzes_passed = course
+        .quizzes
+        .iter()
+        .filter(|q| passed.contains(q.slug.as_str()))
+        .count();
+    let total = course.lessons.len() + course.quizzes.len();
+    CourseProgress {
+        course: course.slug.clone(),
+        lessons_done: count(lessons_done),
+        lessons_total: count(course.lessons.len()),
+        quizzes_passed: count(quizzes_passed),
+        quizzes_total: count(course.quizzes.len()),
+        percent: ((lessons_done + quizzes_passed) * 100)
+            .checked_div(total)
+            .map_or(100, count),
+        started_at: row.started_at,
+        last_activity_at: row.last_activity_at,
+        completed_at: row.completed_at,
+    }
+}
+
+/// Every course `user` has worked in that the catalog still has, most recent activity first.
+/// Three queries whatever the number of courses.
+pub async fn mine(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    user: i32,
+) -> anyhow::Result<Vec<CourseProgress>> {
+    let courses = course_progress::Entity::find()
+        .filter(course_progress::Column::UserId.eq(user))
+        .all(db)
+        .await
+        .context("reading course progress")?;
+    let lessons = lesson_progress::Entity::find()
+        .filter(lesson_progress::Column::UserId.eq(user))
+        .filter(lesson_progress::Column::CompletedAt.is_not_null())
+        .all(db)
+        .await
+        .context("reading lesson progress")?;
+    let quizzes = quiz_result::Entity::find()
+        .filter(quiz_result::Column::UserId.eq(user))
+        .filter(quiz_result::Column::PassedAt.is_not_null())
+        .all(db)
+        .await
+        .context("reading quiz results")?;
+    let mut done: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
+    for l in &lessons {
+        done.entry(l.course_id).or_default().insert(&l.lesson_slug);
+    }
+    let mut passed: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
+    for q in &quizzes {
+        passed.entry(q.course_id).or_default().insert(&q.quiz_slug);
+    }
+    let by_id: BTreeMap<i32, &std::sync::Arc<CourseEntry>> =
+        catalog.all_courses().iter().map(|c| (c.id, c)).collect();
+    let empty = BTreeSet::new();
+    let mut out: Vec<CourseProgress> = courses
+        .iter()
+        .filter_map(|row| {
+            let course = by_id.get(&row.course_id)?;
+            Some(summarise(
+                course,
+                row,
+                done.get(&row.course_id).unwrap_or(&empty),
+                passed.get(&row.course_id).unwrap_or(&empty),
+            ))
+        })
+        .collect();
+    out.sort_by_key(|p| std::cmp::Reverse(p.last_activity_at));
+    Ok(out)
+}
+
+/// `user`'s progress in `course`, lesson by lesson and quiz by quiz; `None` before any.
+pub async fn course(
+    db: &impl ConnectionTrait,
+    course: &CourseEntry,
+    user: i32,
+) -> anyhow::Result<Option<CourseDetail>> {
+    let Some(row) = course_progress::Entity::find_by_id((user, course.id))
+        .one(db)
+        .await
+        .context("reading course progress")?
+    else {
+        return Ok(None);
+    };
+    let lessons = lesson_progress::Entity::find()
+        .filter(lesson_progress::Column::UserId.eq(user))
+        .filter(lesson_progress::Column::CourseId.eq(course.id))
+        .all(db)
+        .await
+        .context("reading lesson progress")?;
+    let quizzes = quiz_result::Entity::find()
+        .filter(quiz_result::Column::UserId.eq(user))
+        .filter(quiz_result::Column::CourseId.eq(course.id))
+        .all(db)
+        .await
+        .context("reading quiz results")?;
+    let done: BTreeSet<&str> = lessons
+        .iter()
+        .filter(|l| l.completed_at.is_some())
+        .map(|l| l.lesson_slug.as_str())
+        .collect();
+    let passed: BTreeSet<&str> = quizzes
+        .iter()
+        .filter(|q| q.passed_at.is_some())
+        .map(|q| q.quiz_slug.as_str())
+        .collect();
+    Ok(Some(CourseDetail {
+        summary: summarise(course, &row, &done, &passed),
+        lessons: course
+            .lessons
+            .iter()
+            .map(|l| {
+                let state = lessons.iter().find(|s| s.lesson_slug == l.slug);
+                LessonState {
+                    lesson: l.slug.clone(),
+                    opened_at: state.map(|s| s.opened_at),
+                    completed_at: state.and_then(|s| s.completed_at),
+                }
+            })
+            .collect(),
+        quizzes: course
+            .quizzes
+            .iter()
+            .map(|q| {
+                let state = quizzes.iter().find(|s| s.quiz_slug == q.slug);
+                QuizState {
+                    quiz: q.slug.clone(),
+                    attempts: state.map_or(0, |s| u32::try_from(s.attempts).unwrap_or(0)),
+                    best_score: state.map(|s| s.best_score),
+                    passed_at: state.and_then(|s| s.passed_at),
+                }
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,364 @@
+//! Recording progress: a lesson opened or completed, a quiz attempt graded, and a batch of
+//! events recorded offline. Each event is one transaction: the course's progress row first (it
+//! locks the person's course, so two events of one course never miss each other's completion),
+//! then the event (its unique key makes a replay a no-op), then the state it changes.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use academy_courses::{catalog::CourseEntry, vocab::Visibility};
+use academy_enrollment::enrolment::{Source, enrol_in};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict},
+};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    Fate, ProgressError, Verb,
+    entity::{course_progress, lesson_progress, progress_event, quiz_attempt, quiz_result},
+    grade::Graded,
+};
+
+/// What recording one event left.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub fate: Fate,
+    /// When the course was completed, if it is (now or before).
+    pub course_completed_at: Option<DateTime<Utc>>,
+}
+
+/// Takes the person's progress row of the course (creating it): the transaction's first write.
+async fn touch_course(
+    db: &impl ConnectionTrait,
+    user: i32,
+    course: i32,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    course_progress::Entity::insert(course_progress::ActiveModel {
+        user_id: Set(user),
+        course_id: Set(course),
+        started_at: Set(at),
+        last_activity_at: Set(at),
+        completed_at: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            course_progress::Column::UserId,
+            course_progress::Column::CourseId,
+        ])
+        .update_column(course_progress::Column::LastActivityAt)
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .context("recording course activity")?;
+    Ok(())
+}
+
+/// Stores the event; false when an event with its id was stored before.
+async fn store_event(
+    db: &impl ConnectionTrait,
+    user: i32,
+    event: Uuid,
+    course: i32,
+    (kind, slug): (&str, &str),
+    (verb, score): (Verb, Option<i32>),
+    at: DateTime<Utc>,
+) -> anyhow::Result<bool> {
+    let inserted = progress_event::Entity::insert(progress_event::ActiveModel {
+        user_id: Set(user),
+        event_id: Set(event.to_string()),
+        course_id: Set(course),
+        item_kind: Set(kind.to_owned()),
+        item_slug: Set(slug.to_owned()),
+        verb: Set(verb.as_str().to_owned()),
+        score: Set(score),
+        occurred_at: Set(at),
+        recorded_at: Set(Utc::now()),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([
+            progress_event::Column::UserId,
+            progress_event::Column::EventId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .context("storing a progress event")?;
+    Ok(inserted > 0)
+}
+
+/// Marks the course complete (once) when every current lesson is completed and every current
+/// quiz passed; returns when it was completed, if it is.
+async fn complete_if_done(
+    db: &impl ConnectionTrait,
+    user: i32,
+    course: &CourseEntry,
+    at: DateTime<Utc>,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let done: BTreeSet<String> = lesson_progress::Entity::find()
+        .select_only()
+        .column(lesson_progress::Column::LessonSlug)
+        .filter(lesson_progress::Column::UserId.eq(user))
+        .filter(lesson_progress::Column::CourseId.eq(course.id))
+        .filter(lesson_progress::Column::CompletedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await
+        .context("reading completed lessons")?
+        .into_iter()
+        .collect();
+    let passed: BTreeSet<String> = quiz_result::Entity::find()
+        .select_only()
+        .column(quiz_result::Column::QuizSlug)
+        .filter(quiz_result::Column::UserId.eq(user))
+        .filter(quiz_result::Column::CourseId.eq(course.id))
+        .filter(quiz_result::Column::PassedAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await
+        .context("reading passed quizzes")?
+        .into_iter()
+        .collect();
+    let complete = course.lessons.iter().all(|l| done.contains(&l.slug))
+        && course.quizzes.iter().all(|q| passed.contains(&q.slug));
+    if complete {
+        course_progress::Entity::update_many()
+            .col_expr(course_progress::Column::CompletedAt, Expr::value(Some(at)))
+            .filter(course_progress::Column::UserId.eq(user))
+            .filter(course_progress::Column::CourseId.eq(course.id))
+            .filter(course_progress::Column::CompletedAt.is_null())
+            .exec(db)
+            .await
+            .context("recording a completion")?;
+    }
+    let row = course_progress::Entity::find_by_id((user, course.id))
+        .one(db)
+        .await
+        .context("reading course progress")?;
+    Ok(row.and_then(|r| r.completed_at))
+}
+
+/// Enrols the learner in a public course they make progress in.
+async fn enrol_if_public(
+    db: &impl ConnectionTrait,
+    user: i32,
+    course: &CourseEntry,
+) -> anyhow::Result<()> {
+    if course.visibility == Visibility::Public {
+        enrol_in(db, user, course.id, Source::Own).await?;
+    }
+    Ok(())
+}
+
+/// Records that `user` opened (or, with `completed`, completed) lesson `slug` of `course` at
+/// `at`, as event `event` (a fresh id when recorded online).
+pub async fn lesson(
+    db: &DatabaseConnection,
+    user: i32,
+    course: &CourseEntry,
+    slug: &str,
+    completed: bool,
+    event: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Recorded, ProgressError> {
+    if course.lesson_index(slug).is_none() {
+        return Err(ProgressError::LessonNotFound {
+            course: course.slug.clone(),
+            lesson: slug
+                .chars()
+                .take(80)
+                .collect::<String>()
+                .escape_default()
+                .to_string(),
+        });
+    }
+    let verb = if completed {
+        Verb::Completed
+    } else {
+        Verb::Experienced
+    };
+    let tx = db.begin().await.context("starting a transaction")?;
+    touch_course(&tx, user, course.id, at).await?;
+    if !store_event(
+        &tx,
+        user,
+        event,
+        course.id,
+        ("lesson", slug),
+        (verb, None),
+        at,
+    )
+    .await?
+    {
+        tx.rollback().await.context("ending a duplicate")?;
+        return Ok(Recorded {
+            fate: Fate::Duplicate,
+            course_completed_at: completed_at(db, user, course.id).await?,
+        });
+    }
+    lesson_progress::Entity::insert(lesson_progress::ActiveModel {
+        user_id: Set(user),
+        course_id: Set(course.id),
+        lesson_slug: Set(slug.to_owned()),
+        opened_at: Set(at),
+        completed_at: Set(None),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            lesson_progress::Column::UserId,
+            lesson_progress::Column::CourseId,
+            lesson_progress::Column::LessonSlug,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&tx)
+    .await
+    .context("recording a lesson")?;
+    if completed {
+        lesson_progress::Entity::update_many()
+            .col_expr(lesson_progress::Column::CompletedAt, Expr::value(Some(at)))
+            .filter(lesson_progress::Column::UserId.eq(user))
+            .filter(lesson_progress::Column::CourseId.eq(course.id))
+            .filter(lesson_progress::Column::LessonSlug.eq(slug))
+            .filter(lesson_progress::Column::CompletedAt.is_null())
+            .exec(&tx)
+            .await
+            .context("completing a lesson")?;
+    }
+    enrol_if_public(&tx, user, course).await?;
+    let done = complete_if_done(&tx, user, course, at).await?;
+    tx.commit().await.context("committing progress")?;
+    Ok(Recorded {
+        fate: Fate::Accepted,
+        course_completed_at: done,
+    })
+}
+
+async fn completed_at(
+    db: &impl ConnectionTrait,
+    user: i32,
+    course: i32,
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    Ok(course_progress::Entity::find_by_id((user, course))
+        .one(db)
+        .await
+        .context("reading course progress")?
+        .and_then(|r| r.completed_at))
+}
+
+/// Records a graded attempt of quiz `slug`: the attempt, the event, and the quiz's best result.
+#[allow(clippy::too_many_arguments)]
+pub async fn quiz_attempt(
+    db: &DatabaseConnection,
+    user: i32,
+    course: &CourseEntry,
+    slug: &str,
+    answers: &BTreeMap<String, Value>,
+    graded: &Graded,
+    event: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Recorded, ProgressError> {
+    let verb = if graded.passed {
+        Verb::Passed
+    } else {
+        Verb::Failed
+    };
+    let tx = db.begin().await.context("starting a transaction")?;
+    touch_course(&tx, user, course.id, at).await?;
+    if !store_event(
+        &tx,
+        user,
+        event,
+        course.id,
+        ("quiz", slug),
+        (verb, Some(graded.score)),
+        at,
+    )
+    .await?
+    {
+        tx.rollback().await.context("ending a duplicate")?;
+        return Ok(Recorded {
+            fate: Fate::Duplicate,
+            course_completed_at: completed_at(db, user, course.id).await?,
+        });
+    }
+    quiz_attempt::ActiveModel {
+        user_id: Set(user),
+        course_id: Set(course.id),
+        quiz_slug: Set(slug.to_owned()),
+        score: Set(graded.score),
+        passed: Set(graded.passed),
+        answers: Set(serde_json::to_string(answers).context("encoding answers")?),
+        attempted_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await
+    .context("recording an attempt")?;
+    quiz_result::Entity::insert(quiz_result::ActiveModel {
+        user_id: Set(user),
+        course_id: Set(course.id),
+        quiz_slug: Set(slug.to_owned()),
+        attempts: Set(0),
+        best_score: Set(0),
+        passed_at: Set(None),
+        last_attempt_at: Set(at),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            quiz_result::Column::UserId,
+            quiz_result::Column::CourseId,
+            quiz_result::Column::QuizSlug,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(&tx)
+    .await
+    .context("recording a quiz result")?;
+    let key = |q: sea_orm::UpdateMany<quiz_result::Entity>| {
+        q.filter(quiz_result::Column::UserId.eq(user))
+            .filter(quiz_result::Column::CourseId.eq(course.id))
+            .filter(quiz_result::Column::QuizSlug.eq(slug))
+    };
+    key(quiz_result::Entity::update_many())
+        .col_expr(
+            quiz_result::Column::Attempts,
+            Expr::col(quiz_result::Column::Attempts).add(1),
+        )
+        .col_expr(quiz_result::Column::LastAttemptAt, Expr::value(at))
+        .exec(&tx)
+        .await
+        .context("counting an attempt")?;
+    // The best result counts: a conditional update, never lowered.
+    key(quiz_result::Entity::update_many())
+        .col_expr(quiz_result::Column::BestScore, Expr::value(graded.score))
+        .filter(quiz_result::Column::BestScore.lt(graded.score))
+        .exec(&tx)
+        .await
+        .context("keeping the best score")?;
+    if graded.passed {
+        key(quiz_result::Entity::update_many())
+            .col_expr(quiz_result::Column::PassedAt, Expr::value(Some(at)))
+            .filter(quiz_result::Column::PassedAt.is_null())
+            .exec(&tx)
+            .await
+            .context("recording a pass")?;
+    }
+    enrol_if_public(&tx, user, course).await?;
+    let done = complete_if_done(&tx, user, course, at).await?;
+    tx.commit().await.context("committing an attempt")?;
+    Ok(Recorded {
+        fate: Fate::Accepted,
+        course_completed_at: done,
+    })
+}

@@ -1,0 +1,328 @@
+//! Learning progress through the API, on SQLite and PostgreSQL: lessons, quizzes graded on the
+//! server, a completion recorded once and at once, offline batches replayed without effect.
+
+use academy_courses::content::Answer;
+use academy_testing::{TestDb, storage_test};
+use chrono::Utc;
+use futures_util::future::join_all;
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{helpers::TestApp, identity_support::Person};
+
+const COURSE: &str = "universal-periodic-review";
+
+/// The right answers of quiz `quiz` of `course`, from the loaded catalog.
+fn right_answers(app: &TestApp, course: &str, quiz: &str) -> Value {
+    let catalog = app.academy.state.catalog();
+    let course = catalog
+        .readable(course, &academy_courses::catalog::Reader::Organiser)
+        .unwrap();
+    let entry = course.quiz(quiz).unwrap();
+    let text = entry.translations.values().next().unwrap();
+    let mut answers = serde_json::Map::new();
+    for (key, q) in entry.questions.iter().zip(&text.questions) {
+        let value = match &key.answer {
+            Answer::Choices(ids) => json!(ids),
+            Answer::TrueFalse(b) => json!(b),
+        };
+        answers.insert(q.id.clone(), value);
+    }
+    json!({ "answers": answers })
+}
+
+fn lessons_and_quizzes(app: &TestApp, course: &str) -> (Vec<String>, Vec<String>) {
+    let catalog = app.academy.state.catalog();
+    let course = catalog
+        .readable(course, &academy_courses::catalog::Reader::Organiser)
+        .unwrap();
+    (
+        course.lessons.iter().map(|l| l.slug.clone()).collect(),
+        course.quizzes.iter().map(|q| q.slug.clone()).collect(),
+    )
+}
+
+async fn complete(app: &TestApp, who: &Person, lesson: &str) -> Value {
+    let reply = who
+        .send(
+            app,
+            Method::PUT,
+            &format!("/api/me/progress/{COURSE}/lessons/{lesson}"),
+            Some(json!({"completed": true})),
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    reply.json()
+}
+
+async fn attempt(app: &TestApp, who: &Person, quiz: &str, body: Value) -> (StatusCode, Value) {
+    let reply = who
+        .send(
+            app,
+            Method::POST,
+            &format!("/api/courses/{COURSE}/quizzes/{quiz}/attempts"),
+            Some(body),
+        )
+        .await;
+    (reply.status, reply.json())
+}
+
+storage_test!(
+    lessons_and_graded_quizzes_complete_a_course_once_and_at_once,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let learner = app.person("Learner", &[]).await;
+        let (lessons, quizzes) = lessons_and_quizzes(&app, COURSE);
+        assert!(lessons.len() >= 3 && !quizzes.is_empty());
+
+        // Quiz answers are checked before anything is graded or stored.
+        let right = right_answers(&app, COURSE, &quizzes[0]);
+        let first_question = right["answers"].as_object().unwrap().keys().next().unwrap().clone();
+        let mut missing = right.clone();
+        missing["answers"].as_object_mut().unwrap().remove(&first_question);
+        let (status, body) = attempt(&app, &learner, &quizzes[0], missing).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["code"], "invalid_answer");
+        assert!(body["message"].as_str().unwrap().contains(&first_question));
+        let mut unknown = right.clone();
+        unknown["answers"]["no-such-question"] = json!("a");
+        let (status, _) = attempt(&app, &learner, &quizzes[0], unknown).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let mut bad_choice = right.clone();
+        bad_choice["answers"][&first_question] = json!("zz");
+        let (status, _) = attempt(&app, &learner, &quizzes[0], bad_choice).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let mut two = right.clone();
+        two["answers"]["who-reviews"] = json!(["a", "b"]);
+        if quizzes[0] == "how-the-upr-works-check" {
+            let (status, body) = attempt(&app, &learner, &quizzes[0], two).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST);
+            assert!(body["message"].as_str().unwrap().contains("who-reviews"));
+        }
+        let none = ok_progress(&app, &learner).await;
+        assert!(none["courses"].as_array().unwrap().is_empty(), "nothing was recorded");
+
+        // A wrong attempt: graded, with the right answers and explanations; not passed.
+        let mut wrong = right.clone();
+        for (_, value) in wrong["answers"].as_object_mut().unwrap() {
+            *value = match value {
+                Value::Bool(b) => json!(!*b),
+                _ => json!(["a"]),
+            };
+        }
+        let (status, failed) = attempt(&app, &learner, &quizzes[0], wrong).await;
+        assert_eq!(status, StatusCode::OK, "{failed}");
+        assert_eq!(failed["passed"], false);
+        assert!(failed["questions"][0]["explanation"].as_str().unwrap().len() > 10);
+        assert!(failed["questions"][0].get("answer").is_some());
+
+        // Progress in a public course enrols the learner.
+        complete(&app, &learner, &lessons[0]).await;
+        let enrolments = learner.get(&app, "/api/me/enrolments").await.json();
+        assert_eq!(enrolments["enrolments"][0]["course"], COURSE);
+
+        for lesson in &lessons[1..] {
+            let done = complete(&app, &learner, lesson).await;
+            assert!(done.get("course_completed_at").is_none(), "quizzes are not passed yet");
+        }
+        let progress = ok_progress(&app, &learner).await;
+        let course = &progress["courses"][0];
+        assert_eq!(course["lessons_done"], lessons.len());
+        assert_eq!(course["quizzes_passed"], 0);
+        assert!(course["percent"].as_u64().unwrap() < 100);
+
+        let mut completed_at = Value::Null;
+        for quiz in &quizzes {
+            let (status, passed) = attempt(&app, &learner, quiz, right_answers(&app, COURSE, quiz)).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(passed["passed"], true);
+            assert_eq!(passed["score"], 100);
+            completed_at = passed["course_completed_at"].clone();
+        }
+        assert!(completed_at.is_string(), "completed with the last quiz, at once");
+        // A worse attempt later changes neither the best result nor the completion.
+        let mut worse = right_answers(&app, COURSE, &quizzes[0]);
+        for (_, value) in worse["answers"].as_object_mut().unwrap() {
+            *value = match value {
+                Value::Bool(b) => json!(!*b),
+                _ => json!(["a"]),
+            };
+        }
+        let (_, again) = attempt(&app, &learner, &quizzes[0], worse).await;
+        assert_eq!(again["course_completed_at"], completed_at);
+        let again = complete(&app, &learner, &lessons[0]).await;
+        assert_eq!(again["course_completed_at"], completed_at, "recorded once");
+
+        let detail = learner.get(&app, &format!("/api/me/progress/{COURSE}")).await.json();
+        assert_eq!(detail["progress"]["percent"], 100);
+        assert_eq!(detail["progress"]["completed_at"], completed_at);
+        assert_eq!(detail["quizzes"][0]["best_score"], 100);
+        assert!(detail["quizzes"][0]["attempts"].as_u64().unwrap() >= 3);
+        assert_eq!(detail["lessons"].as_array().unwrap().len(), lessons.len());
+
+        let other = app.person("Other", &[]).await;
+        let nothing = other.get(&app, &format!("/api/me/progress/{COURSE}")).await;
+        assert_eq!(nothing.error_code(), "no_progress");
+        let unknown = learner
+            .send(
+                &app,
+                Method::PUT,
+                &format!("/api/me/progress/{COURSE}/lessons/no-such-lesson"),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(unknown.error_code(), "lesson_not_found");
+        let hidden = learner
+            .send(
+                &app,
+                Method::PUT,
+                "/api/me/progress/hrdap-preparing-geneva/lessons/security-while-travelling",
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND, "a cohort course, for its cohort only");
+
+        // The export has the events and attempts.
+        let export = learner.get(&app, "/api/me/export").await.json();
+        assert!(export["progress"]["events"].as_array().unwrap().len() > lessons.len());
+        assert!(!export["progress"]["attempts"].as_array().unwrap().is_empty());
+    }
+);
+
+async fn ok_progress(app: &TestApp, who: &Person) -> Value {
+    let reply = who.get(app, "/api/me/progress").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    reply.json()
+}
+
+storage_test!(
+    the_last_two_lessons_completed_at_once_still_complete_the_course,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::configured(db, |config| {
+            config.content_dir = crate::helpers::shipped_courses();
+            config.db_max_connections = 8;
+        })
+        .await;
+        let learner = app.person("Learner", &[]).await;
+        let (lessons, quizzes) = lessons_and_quizzes(&app, COURSE);
+        for quiz in &quizzes {
+            attempt(&app, &learner, quiz, right_answers(&app, COURSE, quiz)).await;
+        }
+        let (last, first) = lessons.split_at(2);
+        for lesson in first {
+            complete(&app, &learner, lesson).await;
+        }
+        join_all(last.iter().map(|l| complete(&app, &learner, l))).await;
+        let progress = ok_progress(&app, &learner).await;
+        assert!(progress["courses"][0]["completed_at"].is_string(), "{progress}");
+    }
+);
+
+storage_test!(
+    an_offline_batch_is_recorded_event_by_event_and_a_replay_changes_nothing,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let learner = app.person("Learner", &[]).await;
+        let (lessons, quizzes) = lessons_and_quizzes(&app, COURSE);
+        let future = (Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+        let quiz_answers = right_answers(&app, COURSE, &quizzes[0])["answers"].clone();
+        let events = json!({"events": [
+            {"id": "6f1c1b7e-2d7a-4c1e-9f0a-000000000001", "course": COURSE,
+             "lesson": lessons[1], "verb": "completed", "at": "2026-11-30T10:00:00Z"},
+            {"id": "not-a-uuid", "course": COURSE, "lesson": lessons[0], "verb": "completed"},
+            {"id": "6f1c1b7e-2d7a-4c1e-9f0a-000000000002", "course": COURSE,
+             "lesson": "no-such-lesson", "verb": "completed"},
+            {"id": "6f1c1b7e-2d7a-4c1e-9f0a-000000000003", "course": COURSE,
+             "lesson": lessons[0], "verb": "experienced", "at": future},
+            {"id": "6f1c1b7e-2d7a-4c1e-9f0a-000000000004", "course": COURSE,
+             "quiz": quizzes[0], "verb": "attempted", "answers": quiz_answers},
+            {"id": "6f1c1b7e-2d7a-4c1e-9f0a-000000000005", "course": "hrdap-preparing-geneva",
+             "lesson": "security-while-travelling", "verb": "completed"},
+            {"id": "6f1c1b7e-2d7a-4c1e-9f0a-000000000001", "course": COURSE,
+             "lesson": lessons[1], "verb": "completed"}
+        ]});
+        let reply = learner
+            .send(&app, Method::POST, "/api/me/progress/sync", Some(events.clone()))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", String::from_utf8_lossy(&reply.body));
+        let results = reply.json()["results"].clone();
+        let fates: Vec<(&str, Option<&str>)> = results
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["fate"].as_str().unwrap(), r["code"].as_str()))
+            .collect();
+        assert_eq!(
+            fates,
+            [
+                ("accepted", None),
+                ("rejected", Some("invalid_event_id")),
+                ("rejected", Some("lesson_not_found")),
+                ("accepted", None),
+                ("accepted", None),
+                ("rejected", Some("course_not_found")),
+                ("duplicate", None),
+            ]
+        );
+        assert_eq!(results[4]["score"], 100, "graded at sync");
+        let before = learner.get(&app, &format!("/api/me/progress/{COURSE}")).await.json();
+        // The client's past time is kept; a future one counts as now.
+        let done = before["lessons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["lesson"] == lessons[1].as_str())
+            .unwrap()
+            .clone();
+        assert!(done["completed_at"].as_str().unwrap().starts_with("2026-11-30T10:00:00"));
+        let opened = before["lessons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["lesson"] == lessons[0].as_str())
+            .unwrap()["opened_at"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let opened = chrono::DateTime::parse_from_rfc3339(&opened).unwrap();
+        assert!(opened <= Utc::now());
+
+        // The same batch again, in another order: every valid event is a duplicate.
+        let mut reversed = events.clone();
+        reversed["events"].as_array_mut().unwrap().reverse();
+        let again = learner
+            .send(&app, Method::POST, "/api/me/progress/sync", Some(reversed))
+            .await
+            .json();
+        let fates: Vec<&str> = again["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["fate"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            fates,
+            ["duplicate", "rejected", "duplicate", "duplicate", "rejected", "rejected", "duplicate"]
+        );
+        let after = learner.get(&app, &format!("/api/me/progress/{COURSE}")).await.json();
+        assert_eq!(before, after, "a replay changes nothing");
+
+        // Over 500 events: refused whole, with a clear error.
+        let many: Vec<Value> = (0..501)
+            .map(|i| json!({"id": format!("6f1c1b7e-2d7a-4c1e-9f0a-{i:012}"), "course": COURSE,
+                            "lesson": lessons[0], "verb": "experienced"}))
+            .collect();
+        let too_many = learner
+            .send(&app, Method::POST, "/api/me/progress/sync", Some(json!({"events": many})))
+            .await;
+        assert_eq!(too_many.status, StatusCode::BAD_REQUEST);
+    }
+);
