@@ -82,6 +82,12 @@ fn matrix(subject: i32, application: i64) -> Vec<Row> {
             "/api/courses/hrdap-preparing-geneva",
             [404, 404, 200, 200, 200],
         ),
+        row(
+            M::GET,
+            "/api/courses/{slug}/bundle",
+            &format!("{course}/bundle"),
+            PUBLIC,
+        ),
         row(M::GET, "/api/mechanisms", "/api/mechanisms", PUBLIC),
         row(M::GET, "/api/search", "/api/search?q=review", PUBLIC),
         row(

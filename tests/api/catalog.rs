@@ -18,7 +18,7 @@ async fn fixture_app(db: TestDb) -> TestApp {
 }
 
 /// The public courses shipped, in catalog order (the cohort-only HRDAP course is not among them).
-const PUBLIC_COURSES: [&str; 10] = [
+pub const PUBLIC_COURSES: [&str; 10] = [
     "reprisals-and-safe-engagement",
     "human-rights-council",
     "universal-periodic-review",

@@ -326,3 +326,38 @@ storage_test!(
         assert_eq!(too_many.status, StatusCode::BAD_REQUEST);
     }
 );
+
+storage_test!(
+    a_course_downloads_whole_for_offline_reading_small_and_without_answers,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let mut sizes = Vec::new();
+        for course in crate::catalog::PUBLIC_COURSES {
+            for lang in ["en", "fr", "es"] {
+                let uri = format!("/api/courses/{course}/bundle?lang={lang}");
+                let plain = app.get(&uri).await;
+                assert_eq!(plain.status, StatusCode::OK);
+                let body = plain.json();
+                let (lessons, quizzes) = lessons_and_quizzes(&app, course);
+                assert_eq!(body["lessons"].as_array().unwrap().len(), lessons.len());
+                assert_eq!(body["quizzes"].as_array().unwrap().len(), quizzes.len());
+                let text = String::from_utf8_lossy(&plain.body).to_string();
+                assert!(!text.contains("\"explanation\"") && !text.contains("\"correct\""));
+                let etag = plain.header("etag").unwrap().to_owned();
+                let again = app.get_with(&uri, &[("if-none-match", &etag)]).await;
+                assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+                let br = app.get_with(&uri, &[("accept-encoding", "br")]).await;
+                assert_eq!(br.header("content-encoding"), Some("br"));
+                sizes.push((course, lang, br.body.len()));
+            }
+        }
+        eprintln!("bundle sizes with brotli (course, language, bytes): {sizes:?}");
+        for (course, lang, size) in &sizes {
+            assert!(*size <= 60 * 1024, "{course} ({lang}): {size} bytes with brotli");
+        }
+        // A cohort-only course is no more downloadable than readable.
+        let hidden = app.get("/api/courses/hrdap-preparing-geneva/bundle").await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    }
+);

@@ -11,7 +11,9 @@ use poem_openapi::{
 
 use super::{
     answer, course, sharing,
-    views::{CourseDetail, CourseList, CourseSummary, MechanismCount, MechanismList, count},
+    views::{
+        Bundle, CourseDetail, CourseList, CourseSummary, MechanismCount, MechanismList, count,
+    },
 };
 use crate::{
     api::{ApiTags, errors::api_error, params},
@@ -107,6 +109,35 @@ impl CoursesApi {
                 courses,
                 next_cursor,
             },
+        ))
+    }
+
+    /// Download a course for offline reading
+    ///
+    /// The syllabus, every lesson (Markdown and HTML) and every quiz (questions and choices,
+    /// never answers) in one document, in the best language available, with an ETag. Read it
+    /// offline, answer the quizzes, and send what was done later with
+    /// `POST /api/me/progress/sync`. 404 `course_not_found`.
+    #[oai(path = "/api/courses/:slug/bundle", method = "get")]
+    async fn bundle(
+        &self,
+        request: &Request,
+        /// The course slug.
+        slug: Path<String>,
+        /// Preferred language; overrides `Accept-Language`.
+        lang: Query<Option<String>>,
+    ) -> Result<Content<Bundle>, CourseError> {
+        let preference = params::preference(request, lang.as_deref())?;
+        let reader = reader(&self.state, request).await;
+        let course = course(&self.state, &slug, &reader)?;
+        Ok(answer(
+            &self.bodies,
+            request,
+            &reader,
+            &course,
+            ("bundle", ""),
+            course.resolve(&preference),
+            || Bundle::new(&course, &preference),
         ))
     }
 

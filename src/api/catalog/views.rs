@@ -300,3 +300,32 @@ impl Quiz {
         }
     }
 }
+
+/// A whole course for reading offline: the syllabus, every lesson and every quiz (without
+/// answers or explanations), in the language served. With an ETag; compressed once per version.
+#[derive(Object)]
+pub struct Bundle {
+    pub course: CourseDetail,
+    pub lessons: Vec<Lesson>,
+    pub quizzes: Vec<Quiz>,
+}
+
+impl Bundle {
+    pub fn new(course: &CourseEntry, preference: &LanguagePreference) -> Bundle {
+        Bundle {
+            course: CourseDetail::new(course, preference),
+            lessons: course
+                .lessons
+                .iter()
+                .filter_map(|l| course.lesson(&l.slug, preference).ok())
+                .map(|view| Lesson::new(course, view))
+                .collect(),
+            quizzes: course
+                .quizzes
+                .iter()
+                .filter_map(|q| course.quiz_view(&q.slug, preference).ok())
+                .map(|view| Quiz::new(course, view))
+                .collect(),
+        }
+    }
+}
