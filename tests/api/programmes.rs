@@ -468,6 +468,21 @@ storage_test!(
         assert!(lines[0].starts_with("programme,application_id,display_name"));
         assert!(text.contains("Carlos"));
         assert_eq!(outsider.get(&app, &roster_path).await.error_code(), "not_assigned");
+        // The roster shows each participant's progress, least first when asked.
+        let lesson = "/api/me/progress/universal-periodic-review/lessons/what-is-the-upr";
+        ok(
+            applicants[0]
+                .send(&app, Method::PUT, lesson, Some(json!({"completed": true})))
+                .await,
+            200,
+        )
+        .await;
+        let by_progress = ok(trainer_a.get(&app, &format!("{roster_path}?sort=progress")).await, 200).await;
+        assert_eq!(by_progress["members"][0]["display_name"], "Carlos");
+        assert_eq!(by_progress["members"][1]["display_name"], "Amina");
+        assert!(by_progress["members"][1]["courses"][1]["percent"].as_u64().unwrap() > 0);
+        assert!(by_progress["members"][1]["percent"].as_u64().unwrap() > 0);
+        assert_eq!(by_progress["members"][0]["percent"], 0);
         // Participants were enrolled by the programme.
         let mine = ok(applicants[0].get(&app, "/api/me/enrolments").await, 200).await;
         assert_eq!(mine["enrolments"][0]["source"], "programme");
@@ -516,7 +531,7 @@ storage_test!(
             .map(|e| (e["action"].as_str().unwrap(), e["subject_id"].as_i64()))
             .collect();
         assert!(actions.contains(&("application_read", Some(i64::from(applicants[0].id)))));
-        assert_eq!(actions.iter().filter(|(a, _)| *a == "roster_read").count(), 2);
+        assert_eq!(actions.iter().filter(|(a, _)| *a == "roster_read").count(), 3);
         assert!(actions.iter().any(|(a, _)| *a == "applications_listed"));
     }
 );

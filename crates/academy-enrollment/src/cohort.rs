@@ -20,6 +20,7 @@ use crate::{
 /// One course of the distance course, for one participant.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CourseEnrolment {
+    pub course_id: i32,
     pub course: String,
     /// When they were enrolled, if they are.
     pub enrolled_at: Option<DateTime<Utc>>,
@@ -31,6 +32,8 @@ pub struct CourseEnrolment {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Member {
     pub application_id: i32,
+    /// The participant's account (not shown: for joining their progress).
+    pub user_id: i32,
     pub applicant: Applicant,
     pub status: Status,
     pub courses: Vec<CourseEnrolment>,
@@ -76,6 +79,7 @@ pub async fn roster(
             .map(|(id, slug)| {
                 let found = enrolments.get(&(row.user_id, *id));
                 CourseEnrolment {
+                    course_id: *id,
                     course: slug.clone(),
                     enrolled_at: found.map(|e| e.enrolled_at),
                     status: found.map_or_else(|| "none".to_owned(), |e| e.status.clone()),
@@ -84,6 +88,7 @@ pub async fn roster(
             .collect();
         members.push(Member {
             application_id: row.id,
+            user_id: row.user_id,
             applicant: crate::review::applicant_of(db, row.user_id).await?,
             status: status_of(row)?,
             courses,

@@ -200,3 +200,69 @@ pub async fn course(
             .collect(),
     }))
 }
+
+/// Progress of many people in many courses, for a cohort roster: by (person, course id), only
+/// where something was recorded. Three queries whatever the number of people.
+pub async fn of_people(
+    db: &impl ConnectionTrait,
+    catalog: &Catalog,
+    users: &[i32],
+    courses: &[i32],
+) -> anyhow::Result<BTreeMap<(i32, i32), CourseProgress>> {
+    let mut out = BTreeMap::new();
+    if users.is_empty() || courses.is_empty() {
+        return Ok(out);
+    }
+    let rows = course_progress::Entity::find()
+        .filter(course_progress::Column::UserId.is_in(users.iter().copied()))
+        .filter(course_progress::Column::CourseId.is_in(courses.iter().copied()))
+        .all(db)
+        .await
+        .context("reading a cohort's progress")?;
+    let lessons = lesson_progress::Entity::find()
+        .filter(lesson_progress::Column::UserId.is_in(users.iter().copied()))
+        .filter(lesson_progress::Column::CourseId.is_in(courses.iter().copied()))
+        .filter(lesson_progress::Column::CompletedAt.is_not_null())
+        .all(db)
+        .await
+        .context("reading a cohort's lessons")?;
+    let quizzes = quiz_result::Entity::find()
+        .filter(quiz_result::Column::UserId.is_in(users.iter().copied()))
+        .filter(quiz_result::Column::CourseId.is_in(courses.iter().copied()))
+        .filter(quiz_result::Column::PassedAt.is_not_null())
+        .all(db)
+        .await
+        .context("reading a cohort's quizzes")?;
+    let mut done: BTreeMap<(i32, i32), BTreeSet<&str>> = BTreeMap::new();
+    for l in &lessons {
+        done.entry((l.user_id, l.course_id))
+            .or_default()
+            .insert(&l.lesson_slug);
+    }
+    let mut passed: BTreeMap<(i32, i32), BTreeSet<&str>> = BTreeMap::new();
+    for q in &quizzes {
+        passed
+            .entry((q.user_id, q.course_id))
+            .or_default()
+            .insert(&q.quiz_slug);
+    }
+    let by_id: BTreeMap<i32, &std::sync::Arc<CourseEntry>> =
+        catalog.all_courses().iter().map(|c| (c.id, c)).collect();
+    let empty = BTreeSet::new();
+    for row in &rows {
+        let Some(course) = by_id.get(&row.course_id) else {
+            continue;
+        };
+        let key = (row.user_id, row.course_id);
+        out.insert(
+            key,
+            summarise(
+                course,
+                row,
+                done.get(&key).unwrap_or(&empty),
+                passed.get(&key).unwrap_or(&empty),
+            ),
+        );
+    }
+    Ok(out)
+}

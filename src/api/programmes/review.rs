@@ -51,6 +51,16 @@ api_error!(
     }
 );
 
+/// How the roster is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename_all = "lowercase")]
+pub enum RosterSort {
+    /// Participants first, then offers, each by application.
+    Status,
+    /// Least progress first (who needs a hand).
+    Progress,
+}
+
 /// How the roster is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
 #[oai(rename_all = "lowercase")]
@@ -88,26 +98,32 @@ fn roster_csv(slug: &str, members: &[RosterMember]) -> anyhow::Result<String> {
         "course",
         "enrolment",
         "enrolled_at",
+        "percent",
+        "quizzes_passed",
+        "completed_at",
     ])?;
     for m in members {
         let status = serde_json::to_value(m.status.to_string_repr())?;
         let status = status.as_str().unwrap_or_default().to_owned();
         let id = m.application_id.to_string();
-        let rows: Vec<(&str, &str, &str)> = if m.courses.is_empty() {
-            vec![("", "", "")]
+        let rows: Vec<[String; 6]> = if m.courses.is_empty() {
+            vec![Default::default()]
         } else {
             m.courses
                 .iter()
                 .map(|c| {
-                    (
-                        c.course.as_str(),
-                        c.status.as_str(),
-                        c.enrolled_at.as_deref().unwrap_or(""),
-                    )
+                    [
+                        c.course.clone(),
+                        c.status.clone(),
+                        c.enrolled_at.clone().unwrap_or_default(),
+                        c.percent.to_string(),
+                        c.quizzes_passed.to_string(),
+                        c.completed_at.clone().unwrap_or_default(),
+                    ]
                 })
                 .collect()
         };
-        for (course, enrolment, at) in rows {
+        for [course, enrolment, at, percent, quizzes, completed] in &rows {
             out.write_record([
                 slug,
                 &id,
@@ -117,6 +133,9 @@ fn roster_csv(slug: &str, members: &[RosterMember]) -> anyhow::Result<String> {
                 course,
                 enrolment,
                 at,
+                percent,
+                quizzes,
+                completed,
             ])?;
         }
     }
@@ -283,14 +302,32 @@ impl ReviewApi {
         slug: Path<String>,
         /// `json` (default) or `csv`.
         format: Query<Option<RosterFormat>>,
+        /// `status` (default) or `progress` (least first).
+        sort: Query<Option<RosterSort>>,
     ) -> Result<RosterResponse, ReviewError> {
         let caller = credentials.caller(&self.state).await?;
-        let members: Vec<RosterMember> = cohort::roster(&self.state.db, &caller, &slug)
+        let members = cohort::roster(&self.state.db, &caller, &slug)
             .await
-            .map_err(Failure::from)?
+            .map_err(Failure::from)?;
+        let users: Vec<i32> = members.iter().map(|m| m.user_id).collect();
+        let courses: Vec<i32> = members
+            .first()
+            .map(|m| m.courses.iter().map(|c| c.course_id).collect())
+            .unwrap_or_default();
+        let progress = academy_progress::read::of_people(
+            &self.state.db,
+            &self.state.catalog(),
+            &users,
+            &courses,
+        )
+        .await?;
+        let mut members: Vec<RosterMember> = members
             .into_iter()
-            .map(Into::into)
+            .map(|m| RosterMember::new(m, &progress))
             .collect();
+        if sort.0 == Some(RosterSort::Progress) {
+            members.sort_by_key(|m| m.percent);
+        }
         Ok(match format.0.unwrap_or(RosterFormat::Json) {
             RosterFormat::Json => RosterResponse::Json(
                 Json(Roster {

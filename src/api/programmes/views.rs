@@ -752,6 +752,11 @@ pub struct RosterCourse {
     pub status: String,
     #[oai(skip_serializing_if_is_none)]
     pub enrolled_at: Option<String>,
+    /// Lessons done and quizzes passed over all of them (0–100).
+    pub percent: u32,
+    pub quizzes_passed: u32,
+    #[oai(skip_serializing_if_is_none)]
+    pub completed_at: Option<String>,
 }
 
 /// One member of the cohort.
@@ -764,24 +769,43 @@ pub struct RosterMember {
     pub country: Option<String>,
     pub status: StatusView,
     pub courses: Vec<RosterCourse>,
+    /// Over every course of the distance course (0–100).
+    pub percent: u32,
 }
 
-impl From<Member> for RosterMember {
-    fn from(m: Member) -> Self {
+impl RosterMember {
+    /// A member with their progress in each course (`progress` by person and course id).
+    pub fn new(
+        m: Member,
+        progress: &BTreeMap<(i32, i32), academy_progress::read::CourseProgress>,
+    ) -> Self {
+        let courses: Vec<RosterCourse> = m
+            .courses
+            .into_iter()
+            .map(|c| {
+                let p = progress.get(&(m.user_id, c.course_id));
+                RosterCourse {
+                    course: c.course,
+                    status: c.status,
+                    enrolled_at: c.enrolled_at.map(instant),
+                    percent: p.map_or(0, |p| p.percent),
+                    quizzes_passed: p.map_or(0, |p| p.quizzes_passed),
+                    completed_at: p.and_then(|p| p.completed_at).map(instant),
+                }
+            })
+            .collect();
+        let percent = if courses.is_empty() {
+            0
+        } else {
+            courses.iter().map(|c| c.percent).sum::<u32>() / courses.len() as u32
+        };
         RosterMember {
             application_id: m.application_id,
             display_name: m.applicant.display_name,
             country: m.applicant.country,
             status: m.status.into(),
-            courses: m
-                .courses
-                .into_iter()
-                .map(|c| RosterCourse {
-                    course: c.course,
-                    status: c.status,
-                    enrolled_at: c.enrolled_at.map(instant),
-                })
-                .collect(),
+            courses,
+            percent,
         }
     }
 }
