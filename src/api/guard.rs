@@ -231,35 +231,56 @@ impl<'a> ApiExtractor<'a> for Credentials {
     }
 }
 
+/// Who is reading: what they may read in the catalog, and their account if signed in.
+pub struct Viewer {
+    pub reader: Reader,
+    pub user: Option<i32>,
+}
+
 /// What the caller of `request` may read in the catalog: with no valid credentials, public
 /// courses (a reader's view that may be shared); trainers and staff, every course; the
 /// participants of a cohort, also its cohort-only courses. Never a refusal: a public read does
 /// not fail because a session has ended.
 pub async fn reader(state: &AppState, request: &Request) -> Reader {
+    viewer(state, request).await.reader
+}
+
+/// The reader of `request` and, when signed in, their account.
+pub async fn viewer(state: &AppState, request: &Request) -> Viewer {
+    let anyone = Viewer {
+        reader: Reader::Anyone,
+        user: None,
+    };
     let credentials = Credentials::read(request);
     let Some((token, _)) = &credentials.token else {
-        return Reader::Anyone;
+        return anyone;
     };
     let caller = match session::authenticate(&state.db, token, state.identity.sessions).await {
         Ok(Some(caller)) => caller,
-        Ok(None) => return Reader::Anyone,
+        Ok(None) => return anyone,
         Err(e) => {
             tracing::warn!(error = format!("{e:#}"), "reading a session failed");
-            return Reader::Anyone;
+            return anyone;
         }
     };
+    let user = Some(caller.user_id);
     if caller.is(Role::Trainer) || caller.is(Role::Staff) {
-        return Reader::Organiser;
+        return Viewer {
+            reader: Reader::Organiser,
+            user,
+        };
     }
-    match academy_enrollment::enrolment::cohort_courses(&state.db, caller.user_id).await {
-        Ok(courses) if !courses.is_empty() => Reader::Participant(courses),
-        Ok(_) => Reader::Anyone,
-        Err(e) => {
-            tracing::warn!(
-                error = format!("{e:#}"),
-                "reading a person's cohorts failed"
-            );
-            Reader::Anyone
-        }
-    }
+    let reader =
+        match academy_enrollment::enrolment::cohort_courses(&state.db, caller.user_id).await {
+            Ok(courses) if !courses.is_empty() => Reader::Participant(courses),
+            Ok(_) => Reader::Anyone,
+            Err(e) => {
+                tracing::warn!(
+                    error = format!("{e:#}"),
+                    "reading a person's cohorts failed"
+                );
+                Reader::Anyone
+            }
+        };
+    Viewer { reader, user }
 }

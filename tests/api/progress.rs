@@ -361,3 +361,55 @@ storage_test!(
         assert_eq!(hidden.status, StatusCode::NOT_FOUND);
     }
 );
+
+fn choice_ids(quiz: &Value) -> Vec<Vec<String>> {
+    quiz["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            q["choices"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .collect()
+}
+
+storage_test!(
+    each_learner_sees_the_choices_in_their_own_stable_order,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let (_, quizzes) = lessons_and_quizzes(&app, COURSE);
+        let a = app.person("A", &[]).await;
+        let b = app.person("B", &[]).await;
+        let mut differs_from_content = false;
+        let mut differs_between_learners = false;
+        for quiz in &quizzes {
+            let uri = format!("/api/courses/{COURSE}/quizzes/{quiz}");
+            let anyone = app.get(&uri).await;
+            assert_eq!(choice_ids(&anyone.json()), choice_ids(&app.get(&uri).await.json()));
+            let first = a.get(&app, &uri).await;
+            assert!(first.header("cache-control").unwrap().contains("private"));
+            let mine = choice_ids(&first.json());
+            assert_eq!(mine, choice_ids(&a.get(&app, &uri).await.json()), "stable");
+            let theirs = choice_ids(&b.get(&app, &uri).await.json());
+            differs_between_learners |= mine != theirs;
+            for (shown, written) in choice_ids(&anyone.json()).iter().zip(&mine) {
+                let mut x = shown.clone();
+                let mut y = written.clone();
+                x.sort();
+                y.sort();
+                assert_eq!(x, y, "the same ids, reordered");
+                let mut content = shown.clone();
+                content.sort();
+                differs_from_content |= shown != &content;
+            }
+        }
+        assert!(differs_from_content, "choices are no longer in the written order");
+        assert!(differs_between_learners);
+    }
+);

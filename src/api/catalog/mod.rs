@@ -99,7 +99,7 @@ fn answer<T: ToJSON + Send>(
 }
 
 /// The ETag part naming a resolved language.
-fn resolved_tag(resolved: Resolved) -> String {
+pub(super) fn resolved_tag(resolved: Resolved) -> String {
     format!(
         "{}{}",
         resolved.language,

@@ -1,6 +1,6 @@
 //! Reading what a course holds: a lesson, and a quiz's questions (never its answers).
 
-use crate::api::guard::reader;
+use crate::api::guard::{reader, viewer};
 use poem::Request;
 use poem_openapi::{
     OpenApi,
@@ -8,7 +8,7 @@ use poem_openapi::{
 };
 
 use super::{
-    answer, course,
+    answer, course, resolved_tag,
     views::{Lesson, Quiz},
 };
 use crate::{
@@ -17,7 +17,7 @@ use crate::{
         errors::{Failure, api_error},
         params,
     },
-    http::conditional::{BodyCache, Content},
+    http::conditional::{BodyCache, Content, Sharing, etag, respond},
     state::AppState,
 };
 
@@ -84,19 +84,38 @@ impl ReadingApi {
         lang: Query<Option<String>>,
     ) -> Result<Content<Quiz>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = reader(&self.state, request).await;
-        let course = course(&self.state, &slug, &reader)?;
+        let viewer = viewer(&self.state, request).await;
+        let course = course(&self.state, &slug, &viewer.reader)?;
         let view = course
             .quiz_view(&quiz, &preference)
             .map_err(Failure::from)?;
-        Ok(answer(
+        let Some(learner) = viewer.user else {
+            return Ok(answer(
+                &self.bodies,
+                request,
+                &viewer.reader,
+                &course,
+                ("quiz", &view.entry.slug),
+                view.resolved,
+                || Quiz::new(&course, view),
+            ));
+        };
+        // A signed-in learner's own order of choices: private, and its own ETag.
+        let tag = etag(&[
+            "quiz",
+            &course.hash,
+            &view.entry.slug,
+            &resolved_tag(view.resolved),
+            &learner.to_string(),
+        ]);
+        let language = view.resolved.language.as_str();
+        Ok(respond(
             &self.bodies,
             request,
-            &reader,
-            &course,
-            ("quiz", &view.entry.slug),
-            view.resolved,
-            || Quiz::new(&course, view),
+            tag,
+            Sharing::Private,
+            language,
+            || Quiz::for_learner(&course, view, Some(learner)),
         ))
     }
 }

@@ -268,8 +268,33 @@ pub struct Quiz {
     pub questions: Vec<QuestionView>,
 }
 
+/// The order in which `learner` (or, for `None`, anyone not signed in) sees the choices of
+/// question `question`: a shuffle seeded by the course, the quiz, the question and the
+/// learner, so it is stable for each learner, differs between learners, and no longer follows
+/// the order the content was written in ("the answer is always b"). Choice ids never change.
+pub fn choice_order<'a>(
+    choices: &'a [academy_courses::content::ChoiceText],
+    (course, quiz, question): (&str, &str, &str),
+    learner: Option<i32>,
+) -> Vec<&'a academy_courses::content::ChoiceText> {
+    use sha2::{Digest, Sha256};
+    let learner = learner.map_or_else(|| "anyone".to_owned(), |id| id.to_string());
+    let mut ordered: Vec<_> = choices.iter().collect();
+    ordered.sort_by_cached_key(|c| {
+        Sha256::new()
+            .chain_update(format!("{course}\0{quiz}\0{question}\0{learner}\0{}", c.id))
+            .finalize()
+    });
+    ordered
+}
+
 impl Quiz {
     pub fn new(course: &CourseEntry, view: QuizView<'_>) -> Quiz {
+        Quiz::for_learner(course, view, None)
+    }
+
+    /// The quiz with its choices in `learner`'s order (see [`choice_order`]).
+    pub fn for_learner(course: &CourseEntry, view: QuizView<'_>, learner: Option<i32>) -> Quiz {
         Quiz {
             course: course.slug.clone(),
             module: view.module.into(),
@@ -287,14 +312,17 @@ impl Quiz {
                     id: q.id.clone(),
                     kind: key.kind.to_string(),
                     prompt: q.prompt.clone(),
-                    choices: q
-                        .choices
-                        .iter()
-                        .map(|c| Choice {
-                            id: c.id.clone(),
-                            text: c.text.clone(),
-                        })
-                        .collect(),
+                    choices: choice_order(
+                        &q.choices,
+                        (&course.slug, &view.entry.slug, &q.id),
+                        learner,
+                    )
+                    .into_iter()
+                    .map(|c| Choice {
+                        id: c.id.clone(),
+                        text: c.text.clone(),
+                    })
+                    .collect(),
                 })
                 .collect(),
         }
