@@ -413,3 +413,56 @@ storage_test!(
         assert!(differs_between_learners);
     }
 );
+
+storage_test!(
+    a_quiz_with_max_attempts_refuses_the_next_one_even_when_sent_at_once,
+    |db: TestDb| async move {
+        // The UPR course alone, its first quiz limited to two attempts in every language.
+        let content = tempfile::tempdir().unwrap();
+        let course_dir = content.path().join(COURSE);
+        academy_testing::copy_dir(&crate::helpers::shipped_courses().join(COURSE), &course_dir)
+            .unwrap();
+        let quiz = "how-the-upr-works-check";
+        for entry in std::fs::read_dir(&course_dir).unwrap().flatten() {
+            let file = entry.path().join(format!("{quiz}.quiz.toml"));
+            if let Ok(text) = std::fs::read_to_string(&file) {
+                let text = text.replacen("pass_mark = ", "max_attempts = 2\npass_mark = ", 1);
+                std::fs::write(&file, text).unwrap();
+            }
+        }
+        let app = TestApp::configured(db, |config| {
+            config.content_dir = content.path().to_owned();
+            config.db_max_connections = 8;
+        })
+        .await;
+        let shown = app
+            .get(&format!("/api/courses/{COURSE}/quizzes/{quiz}"))
+            .await
+            .json();
+        assert_eq!(shown["max_attempts"], 2);
+        let learner = app.person("Learner", &[]).await;
+        let body = right_answers(&app, COURSE, quiz);
+        let replies = join_all((0..8).map(|_| attempt(&app, &learner, quiz, body.clone()))).await;
+        let graded = replies.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+        let refused: Vec<&Value> = replies
+            .iter()
+            .filter(|(s, _)| *s == StatusCode::CONFLICT)
+            .map(|(_, b)| b)
+            .collect();
+        assert_eq!(graded, 2, "two attempts, however fast they come");
+        assert_eq!(refused.len(), 6);
+        assert!(refused.iter().all(|b| b["code"] == "no_attempts_left"));
+        let detail = learner
+            .get(&app, &format!("/api/me/progress/{COURSE}"))
+            .await
+            .json();
+        let state = detail["quizzes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["quiz"] == quiz)
+            .unwrap()
+            .clone();
+        assert_eq!(state["attempts"], 2);
+    }
+);

@@ -136,6 +136,7 @@ pub(crate) async fn write_syllabus(
                 slug: Set(q.slug.to_string()),
                 position: Set(quiz_position),
                 pass_mark: Set(i32::from(q.pass_mark)),
+                max_attempts: Set(q.max_attempts.map(i32::from)),
                 retired: Set(false),
                 ..Default::default()
             };

@@ -57,6 +57,8 @@ pub enum ProgressError {
     LessonNotFound { course: String, lesson: String },
     #[error("Course `{course}` has no quiz `{quiz}`.")]
     QuizNotFound { course: String, quiz: String },
+    #[error("This quiz allows {0} attempt(s), and they are used.")]
+    NoAttemptsLeft(u16),
     #[error("Question `{question}`: {problem}")]
     InvalidAnswer { question: String, problem: String },
     #[error(transparent)]

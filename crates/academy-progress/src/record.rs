@@ -291,19 +291,6 @@ pub async fn quiz_attempt(
             course_completed_at: completed_at(db, user, course.id).await?,
         });
     }
-    quiz_attempt::ActiveModel {
-        user_id: Set(user),
-        course_id: Set(course.id),
-        quiz_slug: Set(slug.to_owned()),
-        score: Set(graded.score),
-        passed: Set(graded.passed),
-        answers: Set(serde_json::to_string(answers).context("encoding answers")?),
-        attempted_at: Set(at),
-        ..Default::default()
-    }
-    .insert(&tx)
-    .await
-    .context("recording an attempt")?;
     quiz_result::Entity::insert(quiz_result::ActiveModel {
         user_id: Set(user),
         course_id: Set(course.id),
@@ -330,15 +317,39 @@ pub async fn quiz_attempt(
             .filter(quiz_result::Column::CourseId.eq(course.id))
             .filter(quiz_result::Column::QuizSlug.eq(slug))
     };
-    key(quiz_result::Entity::update_many())
+    // At most `max_attempts`: a conditional update of the count, never a read then a write.
+    let mut count = key(quiz_result::Entity::update_many())
         .col_expr(
             quiz_result::Column::Attempts,
             Expr::col(quiz_result::Column::Attempts).add(1),
         )
-        .col_expr(quiz_result::Column::LastAttemptAt, Expr::value(at))
+        .col_expr(quiz_result::Column::LastAttemptAt, Expr::value(at));
+    let limit = course.quiz(slug).and_then(|q| q.max_attempts);
+    if let Some(limit) = limit {
+        count = count.filter(quiz_result::Column::Attempts.lt(i32::from(limit)));
+    }
+    let counted = count
         .exec(&tx)
         .await
-        .context("counting an attempt")?;
+        .context("counting an attempt")?
+        .rows_affected;
+    if counted == 0 {
+        tx.rollback().await.context("ending a refused attempt")?;
+        return Err(ProgressError::NoAttemptsLeft(limit.unwrap_or_default()));
+    }
+    quiz_attempt::ActiveModel {
+        user_id: Set(user),
+        course_id: Set(course.id),
+        quiz_slug: Set(slug.to_owned()),
+        score: Set(graded.score),
+        passed: Set(graded.passed),
+        answers: Set(serde_json::to_string(answers).context("encoding answers")?),
+        attempted_at: Set(at),
+        ..Default::default()
+    }
+    .insert(&tx)
+    .await
+    .context("recording an attempt")?;
     // The best result counts: a conditional update, never lowered.
     key(quiz_result::Entity::update_many())
         .col_expr(quiz_result::Column::BestScore, Expr::value(graded.score))

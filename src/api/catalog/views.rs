@@ -263,6 +263,9 @@ pub struct Quiz {
     pub title: String,
     /// Percentage of correct answers needed to pass.
     pub pass_mark: u8,
+    /// Attempts allowed per learner; absent: any number.
+    #[oai(skip_serializing_if_is_none)]
+    pub max_attempts: Option<u16>,
     pub language: String,
     pub fallback: bool,
     pub questions: Vec<QuestionView>,
@@ -301,6 +304,7 @@ impl Quiz {
             slug: view.entry.slug.clone(),
             title: view.text.title.clone(),
             pass_mark: view.entry.pass_mark,
+            max_attempts: view.entry.max_attempts,
             language: view.resolved.language.to_string(),
             fallback: view.resolved.fallback,
             questions: view

@@ -28,6 +28,7 @@ api_error!(
         Unauthorized,
         Forbidden,
         NotFound,
+        Conflict,
         PayloadTooLarge,
     }
 );

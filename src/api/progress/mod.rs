@@ -30,6 +30,7 @@ impl From<ProgressError> for Failure {
             ProgressError::LessonNotFound { .. } => Failure::not_found("lesson_not_found", message),
             ProgressError::QuizNotFound { .. } => Failure::not_found("quiz_not_found", message),
             ProgressError::InvalidAnswer { .. } => Failure::bad_request("invalid_answer", message),
+            ProgressError::NoAttemptsLeft(_) => Failure::conflict("no_attempts_left", message),
             ProgressError::Other(e) => Failure::internal(&e),
         }
     }

@@ -192,6 +192,7 @@ impl Catalog {
                     slug: q.slug,
                     module,
                     pass_mark: u8::try_from(q.pass_mark).unwrap_or(100),
+                    max_attempts: q.max_attempts.and_then(|m| u16::try_from(m).ok()),
                     questions: keys,
                     translations,
                 });

@@ -102,6 +102,8 @@ pub struct QuizEntry {
     /// Index into the course's `modules`.
     pub module: usize,
     pub pass_mark: u8,
+    /// Attempts allowed per learner; `None`: any number.
+    pub max_attempts: Option<u16>,
     pub questions: Vec<QuestionKey>,
     pub translations: BTreeMap<Language, Arc<QuizText>>,
 }

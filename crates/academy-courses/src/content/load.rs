@@ -196,6 +196,14 @@ fn check_translation(
     translated: &QuizFile,
     found: &mut Vec<Problem>,
 ) {
+    if translated.max_attempts != original.max_attempts {
+        problem(
+            found,
+            path,
+            translated.pass_mark_line,
+            "max_attempts differs from the default language's".to_owned(),
+        );
+    }
     if translated.pass_mark != original.pass_mark {
         problem(
             found,
@@ -433,6 +441,7 @@ fn assemble(
             quizzes.push(Quiz {
                 slug: slug.clone(),
                 pass_mark: original.pass_mark,
+                max_attempts: original.max_attempts,
                 questions: original.questions,
                 translations,
             });

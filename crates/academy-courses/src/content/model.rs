@@ -70,6 +70,8 @@ pub struct LessonText {
 pub struct Quiz {
     pub slug: Slug,
     pub pass_mark: u8,
+    /// Attempts allowed per learner; `None`: any number.
+    pub max_attempts: Option<u16>,
     pub questions: Vec<Question>,
     pub translations: BTreeMap<Language, QuizText>,
 }

@@ -16,6 +16,8 @@ use crate::vocab::{QuestionKind, Slug};
 struct RawQuiz {
     title: Spanned<String>,
     pass_mark: Spanned<i64>,
+    #[serde(default)]
+    max_attempts: Option<Spanned<i64>>,
     questions: Spanned<Vec<Spanned<RawQuestion>>>,
 }
 
@@ -44,6 +46,7 @@ struct RawChoice {
 /// A parsed quiz file in one language.
 pub(crate) struct QuizFile {
     pub pass_mark: u8,
+    pub max_attempts: Option<u16>,
     pub questions: Vec<Question>,
     pub text: QuizText,
     /// Line of each question's `id`, to report mismatches between translations.
@@ -185,6 +188,21 @@ pub(crate) fn parse(p: &mut FileProblems, source: &str) -> Option<QuizFile> {
             "pass_mark is a percentage from 1 to 100",
         );
     }
+    let max_attempts = match &raw.max_attempts {
+        None => Some(None),
+        Some(raw) => {
+            let limit = u16::try_from(*raw.get_ref())
+                .ok()
+                .filter(|m| (1..=100).contains(m));
+            if limit.is_none() {
+                p.at(
+                    raw.span().start,
+                    "max_attempts is a number of attempts from 1 to 100",
+                );
+            }
+            limit.map(Some)
+        }
+    };
     if raw.questions.get_ref().is_empty() {
         p.at(
             raw.questions.span().start,
@@ -215,6 +233,7 @@ pub(crate) fn parse(p: &mut FileProblems, source: &str) -> Option<QuizFile> {
     }
     Some(QuizFile {
         pass_mark: pass_mark?,
+        max_attempts: max_attempts?,
         questions,
         text: QuizText {
             title,

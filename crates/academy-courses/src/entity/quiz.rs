@@ -13,6 +13,7 @@ pub struct Model {
     pub retired: bool,
     pub module_id: i32,
     pub pass_mark: i32,
+    pub max_attempts: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
