@@ -20,7 +20,7 @@ use crate::{
     config::Config,
     http::{
         client_addr::ClientAddresses, compression::Compression, documents::Document,
-        errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits,
+        errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits, target::TargetCheck,
     },
     state::{AppState, Identity},
     storage,
@@ -72,6 +72,8 @@ impl Academy {
             .with(BodyLimits {
                 grace: Duration::from_secs(self.config.body_timeout_seconds.max(1)),
             })
+            // Paths and queries no parameter could hold are refused before routing.
+            .with(TargetCheck)
             .with(errors)
             .with(CatchPanic::new())
             .with(SecurityHeaders {

@@ -175,6 +175,9 @@ fn expected(reason: &str) -> String {
         (s, _) if s.starts_with("number") => "a number".to_owned(),
         (s, _) if s.starts_with("boolean") => "`true` or `false`".to_owned(),
         (s, _) if s.contains("uuid") => "a UUID".to_owned(),
+        (s, _) if s.contains("slug") => {
+            "a slug: 1 to 80 lowercase letters, digits and single hyphens".to_owned()
+        }
         _ => "a valid value".to_owned(),
     }
 }

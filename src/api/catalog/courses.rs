@@ -14,7 +14,7 @@ use super::{
     views::{CourseDetail, CourseList, CourseSummary, MechanismCount, MechanismList, count},
 };
 use crate::{
-    api::{ApiTags, errors::api_error, params},
+    api::{ApiTags, errors::api_error, inputs::SlugParam, params},
     http::conditional::{BodyCache, Content, etag, respond},
     state::AppState,
 };
@@ -120,7 +120,7 @@ impl CoursesApi {
         &self,
         request: &Request,
         /// The course slug, e.g. `universal-periodic-review`.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
     ) -> Result<Content<CourseDetail>, CourseError> {

@@ -15,6 +15,7 @@ use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
+        inputs::SlugParam,
         params,
     },
     http::conditional::{BodyCache, Content},
@@ -46,9 +47,9 @@ impl ReadingApi {
         &self,
         request: &Request,
         /// The course slug.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// The lesson slug.
-        lesson: Path<String>,
+        lesson: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
     ) -> Result<Content<Lesson>, ItemError> {
@@ -77,9 +78,9 @@ impl ReadingApi {
         &self,
         request: &Request,
         /// The course slug.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// The quiz slug.
-        quiz: Path<String>,
+        quiz: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
         lang: Query<Option<String>>,
     ) -> Result<Content<Quiz>, ItemError> {

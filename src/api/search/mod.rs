@@ -18,6 +18,7 @@ use views::{SearchPage, SuggestionItem, SuggestionList};
 use super::{
     ApiTags,
     errors::{Failure, api_error},
+    inputs::SlugParam,
     params,
 };
 use crate::state::AppState;
@@ -112,7 +113,7 @@ impl SearchApi {
         /// Only courses tagged with this mechanism, e.g. `special-procedures`.
         mechanism: Query<Option<String>>,
         /// Only this course (slug).
-        course: Query<Option<String>>,
+        course: Query<Option<SlugParam>>,
         /// Hits per page, 1 to 50 (default 10).
         limit: Query<Option<u32>>,
         /// The `next_cursor` of the previous page.
