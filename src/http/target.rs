@@ -1,9 +1,14 @@
-//! The request target at the edge: before routing, every path segment and every query name and
+//! The request head at the edge. Before routing, every path segment and every query name and
 //! value is percent-decoded and checked once, for every operation. Invalid UTF-8, control
 //! characters (NUL included), bidirectional embedding, override and isolate characters, and
 //! values longer than any parameter takes are answered 400 `{code, message}` here, so no such
 //! text reaches a handler, a database or a log. The handlers then parse what is left into their
 //! typed parameters ([`crate::api::inputs`]).
+//!
+//! Headers beyond [`MAX_HEADERS`] or [`MAX_HEADER_BYTES`] are answered 431 `{code, message}`
+//! here too. hyper refuses larger heads itself, before this code sees them (more than
+//! [`super::server::HYPER_MAX_HEADERS`] headers, or a head over its read buffer of about 400 KB),
+//! with a 431 (or 414 for HTTP/2) that has an empty body: hyper offers no way to shape it.
 
 use poem::{
     Endpoint, IntoResponse, Middleware, Request, Response, Result, http::StatusCode, web::Json,
@@ -17,6 +22,10 @@ pub const MAX_SEGMENT: usize = 200;
 /// The longest query name or value, in characters (a search has at most 200, a provider's
 /// `code` and `state` fewer than 1,000).
 pub const MAX_QUERY_VALUE: usize = 1024;
+/// The most headers a request may carry.
+pub const MAX_HEADERS: usize = 100;
+/// The most bytes a request's header names and values may hold together.
+pub const MAX_HEADER_BYTES: usize = 32 << 10;
 
 /// The request-target middleware.
 #[derive(Clone, Copy, Debug, Default)]
@@ -38,6 +47,22 @@ impl<E: Endpoint> Endpoint for TargetCheckEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, request: Request) -> Result<Response> {
+        let headers = request.headers();
+        let bytes: usize = headers
+            .iter()
+            .map(|(name, value)| name.as_str().len() + value.len())
+            .sum();
+        if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+            let body = json!({
+                "code": "headers_too_large",
+                "message": format!(
+                    "The request's headers are too large: at most {MAX_HEADERS} headers and \
+                     {} KB in all.",
+                    MAX_HEADER_BYTES >> 10
+                ),
+            });
+            return Ok((StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, Json(body)).into_response());
+        }
         if let Err(refusal) = check(request.uri().path(), request.uri().query()) {
             let body = json!({ "code": refusal.code, "message": refusal.message });
             return Ok((StatusCode::BAD_REQUEST, Json(body)).into_response());
