@@ -5,7 +5,8 @@
 
 use std::{borrow::Cow, ops::Deref};
 
-use academy_courses::vocab::Slug;
+use academy_courses::vocab::{Language, Level, Mechanism, Slug};
+use academy_identity::Role;
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
     types::{ParseError, ParseFromParameter, ParseResult, Type},
@@ -117,6 +118,124 @@ fn is_uuid(value: &str) -> bool {
         })
 }
 
+/// A tag of a closed vocabulary in a query or path (`lang`, `level`, `mechanism`, `role`): the
+/// text as sent, documented in the schema as one of the vocabulary's tags. The handler parses it
+/// with its own function in [`super::params`], which answers the stable error code of that
+/// vocabulary (`unknown_language`, `unknown_level`, …) for any other text.
+macro_rules! vocabulary_param {
+    ($(#[$meta:meta])* $ty:ident, $name:literal, $tags:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $ty(String);
+
+        impl Deref for $ty {
+            type Target = str;
+
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        string_param!(
+            $ty,
+            $name,
+            MetaSchema {
+                enum_items: $tags
+                    .into_iter()
+                    .map(|tag: &str| serde_json::Value::String(tag.to_owned()))
+                    .collect(),
+                ..MetaSchema::new("string")
+            }
+        );
+
+        impl ParseFromParameter for $ty {
+            fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+                Ok($ty(value.to_owned()))
+            }
+        }
+    };
+}
+
+vocabulary_param!(
+    /// A language: `en`, `fr`, `es`, `ar`, `zh` or `ru` (a region is ignored: `fr-CH` is `fr`).
+    LanguageTag,
+    "string(language)",
+    Language::ALL.iter().map(|l| l.as_str())
+);
+vocabulary_param!(
+    /// A course level.
+    LevelTag,
+    "string(level)",
+    Level::ALL.iter().map(|l| l.as_str())
+);
+vocabulary_param!(
+    /// A mechanism tag.
+    MechanismTag,
+    "string(mechanism)",
+    Mechanism::ALL.iter().map(|m| m.as_str())
+);
+vocabulary_param!(
+    /// A role that can be granted or revoked (`learner` is everyone's and answers 409).
+    RoleName,
+    "string(role)",
+    Role::ALL.iter().filter(|r| **r != Role::Learner).map(|r| r.as_str())
+);
+
+/// A page size: a whole number from 1 to `MAX`, documented with those bounds. The handler checks
+/// the range with [`super::params::limit`] (400 `invalid_limit`).
+#[derive(Debug, Clone, Copy)]
+pub struct PageSize<const MAX: u32>(u32);
+
+impl<const MAX: u32> PageSize<MAX> {
+    /// The number sent.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl<const MAX: u32> Type for PageSize<MAX> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "integer(uint32)".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            format: Some("uint32"),
+            minimum: Some(1.0),
+            maximum: Some(f64::from(MAX)),
+            ..MetaSchema::new("integer")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl<const MAX: u32> ParseFromParameter for PageSize<MAX> {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value
+            .parse()
+            .map(PageSize)
+            .map_err(|_| ParseError::custom("not a whole number"))
+    }
+}
+
+/// The page size asked for, if any.
+pub fn page_size<const MAX: u32>(limit: Option<PageSize<MAX>>) -> Option<u32> {
+    limit.map(PageSize::get)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,6 +249,26 @@ mod tests {
         for bad in ["", "Treaty", "a--b", "-a", "a\0", "ا", &"a".repeat(81)] {
             assert!(SlugParam::parse_from_parameter(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn vocabularies_and_bounds_are_in_the_schema() {
+        let MetaSchemaRef::Inline(schema) = LanguageTag::schema_ref() else {
+            panic!("inline")
+        };
+        assert_eq!(schema.enum_items.len(), 6);
+        let MetaSchemaRef::Inline(schema) = RoleName::schema_ref() else {
+            panic!("inline")
+        };
+        assert_eq!(schema.enum_items, ["trainer", "staff", "admin"]);
+        let MetaSchemaRef::Inline(schema) = PageSize::<50>::schema_ref() else {
+            panic!("inline")
+        };
+        assert_eq!((schema.minimum, schema.maximum), (Some(1.0), Some(50.0)));
+        assert_eq!(
+            page_size(Some(PageSize::<50>::parse_from_parameter("51").unwrap())),
+            Some(51)
+        );
     }
 
     #[test]

@@ -180,3 +180,54 @@ storage_test!(
         assert_eq!(app.get("/api/courses?lang=fr-CH").await.status, StatusCode::OK);
     }
 );
+
+storage_test!(
+    the_document_declares_vocabularies_bounds_and_an_optional_sign_out,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let spec = app.get("/openapi.json").await.json();
+        let mut seen = std::collections::BTreeMap::<String, usize>::new();
+        for (path, item) in spec["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                for p in operation["parameters"].as_array().cloned().unwrap_or_default() {
+                    let name = p["name"].as_str().unwrap().to_owned();
+                    let schema = &p["schema"];
+                    let at = format!("{method} {path} `{name}`");
+                    match name.as_str() {
+                        "lang" | "level" | "mechanism" | "role" => {
+                            let tags = schema["enum"].as_array();
+                            assert!(tags.is_some_and(|t| !t.is_empty()), "{at}: {schema}");
+                        }
+                        "limit" => {
+                            assert_eq!(schema["minimum"].as_f64(), Some(1.0), "{at}: {schema}");
+                            assert!(schema["maximum"].as_f64().is_some_and(|m| m >= 20.0), "{at}");
+                        }
+                        _ => continue,
+                    }
+                    *seen.entry(name).or_default() += 1;
+                }
+            }
+        }
+        for name in ["lang", "level", "mechanism", "role", "limit"] {
+            assert!(seen.contains_key(name), "no `{name}` parameter checked: {seen:?}");
+        }
+        let languages = &spec["paths"]["/api/courses"]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "lang")
+            .unwrap()["schema"]["enum"];
+        assert_eq!(languages.as_array().unwrap().len(), 6);
+        // Signing out needs no credentials: an empty requirement beside the two schemes.
+        let security = spec["paths"]["/api/auth/logout"]["post"]["security"]
+            .as_array()
+            .unwrap();
+        assert!(security.iter().any(|s| s.as_object().unwrap().is_empty()), "{security:?}");
+        assert!(security.len() >= 3, "{security:?}");
+        // Regional variants stay accepted, and out-of-range values keep their codes.
+        assert_eq!(app.get("/api/courses?lang=fr-CH").await.status, StatusCode::OK);
+        assert_eq!(app.get("/api/courses?limit=101").await.error_code(), "invalid_limit");
+        assert_eq!(app.get("/api/courses?level=expert").await.error_code(), "unknown_level");
+    }
+);

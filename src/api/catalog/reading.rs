@@ -15,7 +15,7 @@ use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
-        inputs::SlugParam,
+        inputs::{LanguageTag, SlugParam},
         params,
     },
     http::conditional::{BodyCache, Content},
@@ -51,7 +51,7 @@ impl ReadingApi {
         /// The lesson slug.
         lesson: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
     ) -> Result<Content<Lesson>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = reader(&self.state, request).await;
@@ -82,7 +82,7 @@ impl ReadingApi {
         /// The quiz slug.
         quiz: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
     ) -> Result<Content<Quiz>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = reader(&self.state, request).await;

@@ -21,7 +21,7 @@ use views::{SearchPage, SuggestionItem, SuggestionList};
 use super::{
     ApiTags,
     errors::{Failure, api_error},
-    inputs::SlugParam,
+    inputs::{LanguageTag, MechanismTag, PageSize, SlugParam, page_size},
     params,
 };
 use crate::state::AppState;
@@ -116,19 +116,19 @@ impl SearchApi {
         /// What to look for: 1 to 200 characters, at most 16 words or quoted phrases.
         q: Query<Option<String>>,
         /// Search in this language only: `en`, `fr`, `es`, `ar`, `zh` or `ru`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
         /// Only courses tagged with this mechanism, e.g. `special-procedures`.
-        mechanism: Query<Option<String>>,
+        mechanism: Query<Option<MechanismTag>>,
         /// Only this course (slug).
         course: Query<Option<SlugParam>>,
         /// Hits per page, 1 to 50 (default 10).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<{ MAX_LIMIT as u32 }>>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Result<Results<SearchPage>, SearchFailed> {
         let language = lang.as_deref().map(params::language).transpose()?;
         let mechanism = mechanism.as_deref().map(params::mechanism).transpose()?;
-        let limit = params::limit(*limit, DEFAULT_LIMIT, MAX_LIMIT as u32)? as usize;
+        let limit = params::limit(page_size(limit.0), DEFAULT_LIMIT, MAX_LIMIT as u32)? as usize;
         let accepted = params::accepted_languages(request);
         let reader = reader(&self.state, request).await;
         let index = self.index()?;
@@ -168,12 +168,16 @@ impl SearchApi {
         /// What has been typed so far: 1 to 200 characters.
         q: Query<Option<String>>,
         /// Complete in this language only.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
         /// How many completions, 1 to 20 (default 8).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<{ MAX_SUGGESTIONS as u32 }>>>,
     ) -> Result<Results<SuggestionList>, SearchFailed> {
         let language = lang.as_deref().map(params::language).transpose()?;
-        let limit = params::limit(*limit, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS as u32)?;
+        let limit = params::limit(
+            page_size(limit.0),
+            DEFAULT_SUGGESTIONS,
+            MAX_SUGGESTIONS as u32,
+        )?;
         let accepted = params::accepted_languages(request);
         let typed = q.0.unwrap_or_default();
         let reader = reader(&self.state, request).await;
