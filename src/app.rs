@@ -55,7 +55,7 @@ impl Academy {
     pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> + 'static {
         let service = api::service(&self.state);
         // Built once: the same bytes (and ETag) for every request.
-        let spec = service.spec();
+        let spec = crate::http::target::documented(&service.spec());
         let errors = JsonErrors::for_spec(&spec);
         let docs = Document::html(service.swagger_ui_html());
         Route::new()

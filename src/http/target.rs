@@ -74,6 +74,90 @@ impl<E: Endpoint> Endpoint for TargetCheckEndpoint<E> {
     }
 }
 
+/// The rule of [`check`] for text, as a JSON Schema pattern: no control characters, no
+/// bidirectional embedding, override or isolate characters, no U+FEFF.
+pub const TEXT_PATTERN: &str = r"^[^\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufeff]*$";
+
+/// The OpenAPI document `spec` with what this edge does written into it, for every operation
+/// at once: each free-text path or query parameter (a string without an `enum`, `pattern` or
+/// `format`) gets [`TEXT_PATTERN`] and its length bound; every operation declares the 400 and
+/// 431 this middleware may answer, and every operation with a body the 415 poem-openapi answers
+/// for a missing or wrong `Content-Type`. Unchanged if `spec` is not JSON.
+pub fn documented(spec: &str) -> String {
+    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(spec) else {
+        return spec.to_owned();
+    };
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "content": {"application/json; charset=utf-8": {
+                "schema": {"$ref": "#/components/schemas/ErrorBody"}
+            }}
+        })
+    };
+    let operations = doc
+        .get_mut("paths")
+        .and_then(serde_json::Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(serde_json::Value::as_object_mut)
+        .flat_map(|item| item.values_mut());
+    for operation in operations {
+        let has_body = operation.get("requestBody").is_some();
+        let parameters = operation
+            .get_mut("parameters")
+            .and_then(serde_json::Value::as_array_mut)
+            .into_iter()
+            .flatten();
+        for parameter in parameters {
+            let (max, min) = match parameter.get("in").and_then(serde_json::Value::as_str) {
+                Some("path") => (MAX_SEGMENT, 1),
+                Some("query") => (MAX_QUERY_VALUE, 0),
+                _ => continue,
+            };
+            let Some(schema) = parameter
+                .get_mut("schema")
+                .and_then(serde_json::Value::as_object_mut)
+            else {
+                continue;
+            };
+            let free_text = schema.get("type").and_then(serde_json::Value::as_str)
+                == Some("string")
+                && !["enum", "pattern", "format"]
+                    .iter()
+                    .any(|k| schema.contains_key(*k));
+            if free_text {
+                schema.insert("pattern".to_owned(), json!(TEXT_PATTERN));
+                schema.entry("maxLength").or_insert(json!(max));
+                if min > 0 {
+                    schema.entry("minLength").or_insert(json!(min));
+                }
+            }
+        }
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        responses.entry("400").or_insert_with(|| {
+            error(
+                "The path or query holds text no parameter takes (`invalid_encoding`, \
+                 `invalid_character`, `value_too_long`), or a parameter is malformed.",
+            )
+        });
+        responses.entry("431").or_insert_with(|| {
+            error("Too many request headers, or too large (`headers_too_large`).")
+        });
+        if has_body {
+            responses.entry("415").or_insert_with(|| {
+                error("The body is not sent as `application/json` (`unsupported_media_type`).")
+            });
+        }
+    }
+    serde_json::to_string(&doc).unwrap_or_else(|_| spec.to_owned())
+}
+
 /// Why a request target was refused: a stable code and a short message.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Refusal {
@@ -213,6 +297,27 @@ mod tests {
             code(&format!("/api/courses/{long}"), None),
             Some("value_too_long")
         );
+    }
+
+    #[test]
+    fn the_document_says_what_the_edge_does() {
+        let spec = r#"{"paths": {"/a/{slug}": {"get": {
+            "parameters": [
+                {"in": "path", "name": "slug", "schema": {"type": "string"}},
+                {"in": "query", "name": "lang", "schema": {"type": "string", "enum": ["en"]}}
+            ],
+            "responses": {"200": {"description": "ok"}}
+        }, "patch": {"requestBody": {}, "responses": {"400": {"description": "own"}}}}}}"#;
+        let doc: serde_json::Value = serde_json::from_str(&documented(spec)).unwrap();
+        let get = &doc["paths"]["/a/{slug}"]["get"];
+        assert_eq!(get["parameters"][0]["schema"]["pattern"], TEXT_PATTERN);
+        assert_eq!(get["parameters"][0]["schema"]["maxLength"], MAX_SEGMENT);
+        assert!(get["parameters"][1]["schema"].get("pattern").is_none());
+        assert!(get["responses"]["400"].is_object() && get["responses"]["431"].is_object());
+        assert!(get["responses"].get("415").is_none());
+        let patch = &doc["paths"]["/a/{slug}"]["patch"];
+        assert_eq!(patch["responses"]["400"]["description"], "own");
+        assert!(patch["responses"]["415"].is_object());
     }
 
     #[test]

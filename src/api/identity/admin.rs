@@ -22,6 +22,7 @@ pub struct AdminApi {
 
 /// A page of accounts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 struct Accounts {
     accounts: Vec<AccountView>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -30,6 +31,7 @@ struct Accounts {
 
 /// A page of the audit log, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 struct AuditPage {
     entries: Vec<AuditEntry>,
     /// Pass as `before` for the next (older) page; absent on the last page.
