@@ -20,7 +20,7 @@ use crate::{
     config::Config,
     http::{
         client_addr::ClientAddresses, compression::Compression, documents::Document,
-        errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits,
+        errors::JsonErrors, headers::SecurityHeaders, limits::BodyLimits, target::TargetCheck,
     },
     state::{AppState, Identity},
     storage,
@@ -55,7 +55,7 @@ impl Academy {
     pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> + 'static {
         let service = api::service(&self.state);
         // Built once: the same bytes (and ETag) for every request.
-        let spec = service.spec();
+        let spec = crate::http::target::documented(&service.spec());
         let errors = JsonErrors::for_spec(&spec);
         let docs = Document::html(service.swagger_ui_html());
         Route::new()
@@ -72,6 +72,8 @@ impl Academy {
             .with(BodyLimits {
                 grace: Duration::from_secs(self.config.body_timeout_seconds.max(1)),
             })
+            // Paths and queries no parameter could hold are refused before routing.
+            .with(TargetCheck)
             .with(errors)
             .with(CatchPanic::new())
             .with(SecurityHeaders {

@@ -231,6 +231,38 @@ impl<'a> ApiExtractor<'a> for Credentials {
     }
 }
 
+/// Credentials an operation reads when present but does not require (signing out): the same
+/// schemes as [`Credentials`] plus an empty requirement, so the OpenAPI document says that
+/// calling it without any is fine.
+pub struct OptionalCredentials(pub Credentials);
+
+impl<'a> ApiExtractor<'a> for OptionalCredentials {
+    const TYPES: &'static [ApiExtractorType] = &[ApiExtractorType::SecurityScheme];
+
+    type ParamType = ();
+    type ParamRawType = ();
+
+    fn register(registry: &mut Registry) {
+        <Credentials as ApiExtractor>::register(registry);
+    }
+
+    fn security_schemes() -> Vec<&'static str> {
+        <Credentials as ApiExtractor>::security_schemes()
+    }
+
+    fn has_security_fallback() -> bool {
+        true
+    }
+
+    async fn from_request(
+        req: &'a Request,
+        _body: &mut RequestBody,
+        _param_opts: ExtractParamOptions<Self::ParamType>,
+    ) -> poem::Result<Self> {
+        Ok(OptionalCredentials(Credentials::read(req)))
+    }
+}
+
 /// Who is reading: what they may read in the catalog, and their account if signed in.
 pub struct Viewer {
     pub reader: Reader,

@@ -6,6 +6,7 @@ pub mod errors;
 pub mod guard;
 pub mod health;
 pub mod identity;
+pub mod inputs;
 pub mod params;
 pub mod programmes;
 pub mod progress;

@@ -1,5 +1,7 @@
 //! Response compression (brotli or gzip, as the client asks), with a cache of compressed bodies
 //! keyed by ETag: content responses are compressed once per version, not once per request.
+//! Bodies of [`OFF_WORKER_SIZE`] or more are compressed on tokio's blocking threads, so that a
+//! burst of large responses does not hold up the async workers.
 
 use std::io::Write;
 
@@ -13,6 +15,10 @@ use super::cache::{BUDGET, ByteCache};
 
 /// Bodies smaller than this are sent as they are: compression would not pay.
 const MIN_SIZE: usize = 860;
+
+/// Bodies at least this large are compressed on a blocking thread (smaller ones take a few
+/// microseconds, less than handing them over would).
+pub const OFF_WORKER_SIZE: usize = 16 << 10;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Encoding {
@@ -163,11 +169,15 @@ impl<E: Endpoint> Endpoint for CompressionEndpoint<E> {
                     response.set_body(body);
                     return Ok(response);
                 }
-                let compressed = Bytes::from(
-                    encoding
-                        .compress(&body, key.is_some())
-                        .map_err(poem::error::InternalServerError)?,
-                );
+                let thorough = key.is_some();
+                let compressed = if body.len() >= OFF_WORKER_SIZE {
+                    tokio::task::spawn_blocking(move || encoding.compress(&body, thorough))
+                        .await
+                        .map_err(poem::error::InternalServerError)?
+                } else {
+                    encoding.compress(&body, thorough)
+                };
+                let compressed = Bytes::from(compressed.map_err(poem::error::InternalServerError)?);
                 if let Some(key) = key {
                     self.cache.insert(key, compressed.clone());
                 }

@@ -7,7 +7,9 @@
 use std::{sync::Arc, time::Instant};
 
 use poem::{
-    Endpoint, IntoResponse, Middleware, Request, Response, Result, http::StatusCode, web::Json,
+    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    http::{HeaderValue, StatusCode, header},
+    web::Json,
 };
 use poem_openapi::error::{ParseParamError, ParsePathError, ParseRequestPayloadError};
 use serde_json::json;
@@ -81,8 +83,19 @@ impl<E: Endpoint> Endpoint for JsonErrorsEndpoint<E> {
                 } else {
                     self.client_message(&error, &path)
                 };
+                let allow = (status == StatusCode::METHOD_NOT_ALLOWED)
+                    .then(|| self.paths.allowed(&path))
+                    .filter(|allow| !allow.is_empty());
+                let message = match &allow {
+                    Some(allow) => format!("{method} is not allowed here. Allowed: {allow}."),
+                    None => message,
+                };
                 let body = Json(json!({ "code": code_for(status), "message": message }));
-                (status, body).into_response()
+                let mut response = (status, body).into_response();
+                if let Some(allow) = allow.and_then(|a| HeaderValue::from_str(&a).ok()) {
+                    response.headers_mut().insert(header::ALLOW, allow);
+                }
+                response
             }
         };
         tracing::debug!(%method, %path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "request");
@@ -110,10 +123,11 @@ impl<E> JsonErrorsEndpoint<E> {
     }
 }
 
-/// The path templates of the API (`/api/admin/users/{id}`), to name the path parameters that
-/// poem-openapi calls `param0`, `param1`… by their position.
+/// The path templates of the API (`/api/admin/users/{id}`) with their methods, to name the
+/// path parameters that poem-openapi calls `param0`, `param1`… by their position, and to say
+/// which methods a path allows (`Allow` on a 405).
 #[derive(Debug, Default)]
-struct PathTemplates(Vec<Vec<String>>);
+struct PathTemplates(Vec<(Vec<String>, Vec<String>)>);
 
 impl PathTemplates {
     fn from_spec(spec: &str) -> PathTemplates {
@@ -123,25 +137,56 @@ impl PathTemplates {
             .and_then(serde_json::Value::as_object)
             .map(|paths| {
                 paths
-                    .keys()
-                    .map(|template| template.split('/').map(str::to_owned).collect())
+                    .iter()
+                    .map(|(template, operations)| {
+                        let segments = template.split('/').map(str::to_owned).collect();
+                        let mut methods: Vec<String> = operations
+                            .as_object()
+                            .map(|o| o.keys().map(|m| m.to_ascii_uppercase()).collect())
+                            .unwrap_or_default();
+                        // poem answers HEAD wherever it answers GET.
+                        if methods.iter().any(|m| m == "GET") {
+                            methods.push("HEAD".to_owned());
+                        }
+                        (segments, methods)
+                    })
                     .collect()
             })
             .unwrap_or_default();
         PathTemplates(templates)
     }
 
+    /// The template the router picks for the request `path`: of those that match, the one
+    /// with the most literal segments (`/api/programmes/mine` before `/api/programmes/{slug}`).
+    fn matching(&self, path: &str) -> Option<&(Vec<String>, Vec<String>)> {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .filter(|(template, _)| {
+                template.len() == segments.len()
+                    && template
+                        .iter()
+                        .zip(&segments)
+                        .all(|(t, s)| t.starts_with('{') || t == s)
+            })
+            .max_by_key(|(template, _)| template.iter().filter(|t| !t.starts_with('{')).count())
+    }
+
+    /// The methods the request `path` allows, as an `Allow` value (`GET, HEAD`); empty when no
+    /// documented path matches.
+    fn allowed(&self, path: &str) -> String {
+        let mut methods: Vec<&str> = self
+            .matching(path)
+            .map(|(_, methods)| methods.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        methods.sort_unstable();
+        methods.join(", ")
+    }
+
     /// The documented name of path parameter `internal` (`paramN`) of the request `path`.
     fn name(&self, path: &str, internal: &str) -> Option<&str> {
         let position: usize = internal.strip_prefix("param")?.parse().ok()?;
-        let segments: Vec<&str> = path.split('/').collect();
-        let template = self.0.iter().find(|template| {
-            template.len() == segments.len()
-                && template
-                    .iter()
-                    .zip(&segments)
-                    .all(|(t, s)| t.starts_with('{') || t == s)
-        })?;
+        let (template, _) = self.matching(path)?;
         template
             .iter()
             .filter_map(|t| t.strip_prefix('{')?.strip_suffix('}'))
@@ -175,6 +220,9 @@ fn expected(reason: &str) -> String {
         (s, _) if s.starts_with("number") => "a number".to_owned(),
         (s, _) if s.starts_with("boolean") => "`true` or `false`".to_owned(),
         (s, _) if s.contains("uuid") => "a UUID".to_owned(),
+        (s, _) if s.contains("slug") => {
+            "a slug: 1 to 80 lowercase letters, digits and single hyphens".to_owned()
+        }
         _ => "a valid value".to_owned(),
     }
 }
@@ -247,6 +295,11 @@ mod tests {
             Some("role")
         );
         assert_eq!(paths.name("/api/other/1", "param0"), None);
+        let spec = r#"{"paths": {"/api/me": {"get": {}, "patch": {}, "delete": {}}, "/api/x/{id}": {"post": {}}}}"#;
+        let paths = PathTemplates::from_spec(spec);
+        assert_eq!(paths.allowed("/api/me"), "DELETE, GET, HEAD, PATCH");
+        assert_eq!(paths.allowed("/api/x/7"), "POST");
+        assert_eq!(paths.allowed("/api/nothing"), "");
         assert_eq!(
             expected(r#"failed to parse "integer(uint32)": invalid digit"#),
             "a whole number from 0 to 4294967295"

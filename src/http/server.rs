@@ -39,6 +39,11 @@ use tokio::{
 /// Streams one HTTP/2 connection may have open at once (`SETTINGS_MAX_CONCURRENT_STREAMS`).
 pub const MAX_CONCURRENT_STREAMS: u32 = 100;
 
+/// The most headers hyper reads of an HTTP/1.1 request (its default is 100): above
+/// [`super::target::MAX_HEADERS`], so that the middleware answers a JSON 431 for most heads
+/// that are too large, and hyper's bare 431 is left for the extreme ones.
+pub const HYPER_MAX_HEADERS: usize = 256;
+
 /// File descriptors kept free beside the connections: the database, the search index, logs.
 const RESERVED_FILES: u64 = 256;
 
@@ -176,7 +181,8 @@ async fn connection<E>(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
+        .header_read_timeout(limits.header_timeout)
+        .max_headers(HYPER_MAX_HEADERS);
     builder
         .http2()
         .timer(TokioTimer::new())

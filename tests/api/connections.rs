@@ -120,3 +120,31 @@ fn connections_over_the_cap_wait_until_one_closes() {
     );
     drop(held);
 }
+
+/// A raw HTTP/1.1 request for `/health` with `extra` headers of `size` bytes each; the reply.
+fn with_headers(server: &Server, extra: usize, size: usize) -> String {
+    let mut stream = server.connect();
+    let mut request =
+        String::from("GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    for i in 0..extra {
+        request.push_str(&format!("x-extra-{i}: {}\r\n", "v".repeat(size)));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    read_until_closed(&mut stream, Duration::from_secs(10)).1
+}
+
+#[test]
+fn heads_too_large_are_a_json_431_up_to_what_hyper_reads() {
+    let server = Server::start(&[]);
+    // Over the middleware's limits but within hyper's: the API's JSON error.
+    for (extra, size) in [(150, 1), (1, 40 << 10)] {
+        let reply = with_headers(&server, extra, size);
+        assert!(reply.starts_with("HTTP/1.1 431"), "{extra}×{size}: {reply}");
+        assert!(reply.contains(r#""code":"headers_too_large""#), "{reply}");
+    }
+    // Beyond what hyper reads (256 headers): hyper's own 431, without a body.
+    let reply = with_headers(&server, 300, 1);
+    assert!(reply.starts_with("HTTP/1.1 431"), "{reply}");
+    assert!(server.health().is_some());
+}

@@ -6,6 +6,7 @@ mod authz;
 mod catalog;
 mod cli;
 mod connections;
+mod edge;
 mod errors;
 mod headers;
 mod helpers;

@@ -16,7 +16,12 @@ use super::{
     },
 };
 use crate::{
-    api::{ApiTags, errors::api_error, params},
+    api::{
+        ApiTags,
+        errors::api_error,
+        inputs::{LanguageTag, LevelTag, MechanismTag, PageSize, SlugParam, page_size},
+        params,
+    },
     http::conditional::{BodyCache, Content, etag, respond},
     state::AppState,
 };
@@ -57,13 +62,13 @@ impl CoursesApi {
         &self,
         request: &Request,
         /// Only courses tagged with this mechanism, e.g. `universal-periodic-review`.
-        mechanism: Query<Option<String>>,
+        mechanism: Query<Option<MechanismTag>>,
         /// Only courses offered in this language (`en`, `fr`, `es`, `ar`, `zh`, `ru`), shown in it.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
         /// Only courses of this level: `introductory`, `intermediate` or `advanced`.
-        level: Query<Option<String>>,
+        level: Query<Option<LevelTag>>,
         /// Courses per page, 1 to 100 (default 20).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<MAX_LIMIT>>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Result<Content<CourseList>, ListError> {
@@ -72,7 +77,7 @@ impl CoursesApi {
             language: lang.as_deref().map(params::language).transpose()?,
             level: level.as_deref().map(params::level).transpose()?,
         };
-        let limit = params::limit(*limit, DEFAULT_LIMIT, MAX_LIMIT)?;
+        let limit = params::limit(page_size(limit.0), DEFAULT_LIMIT, MAX_LIMIT)?;
         let after = params::cursor(cursor.as_deref())?;
         let preference = params::preference(request, lang.as_deref())?;
         let reader = reader(&self.state, request).await;
@@ -151,9 +156,9 @@ impl CoursesApi {
         &self,
         request: &Request,
         /// The course slug, e.g. `universal-periodic-review`.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
     ) -> Result<Content<CourseDetail>, CourseError> {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = reader(&self.state, request).await;

@@ -15,6 +15,7 @@ use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
+        inputs::{LanguageTag, SlugParam},
         params,
     },
     http::conditional::{BodyCache, Content, Sharing, etag, respond},
@@ -46,11 +47,11 @@ impl ReadingApi {
         &self,
         request: &Request,
         /// The course slug.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// The lesson slug.
-        lesson: Path<String>,
+        lesson: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
     ) -> Result<Content<Lesson>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = reader(&self.state, request).await;
@@ -77,11 +78,11 @@ impl ReadingApi {
         &self,
         request: &Request,
         /// The course slug.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// The quiz slug.
-        quiz: Path<String>,
+        quiz: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
     ) -> Result<Content<Quiz>, ItemError> {
         let preference = params::preference(request, lang.as_deref())?;
         let viewer = viewer(&self.state, request).await;

@@ -55,6 +55,7 @@ impl CourseSummary {
 
 /// One page of the course list.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct CourseList {
     pub courses: Vec<CourseSummary>,
     /// Pass as `cursor` to get the next page; absent on the last page.
@@ -189,6 +190,7 @@ impl From<ModuleRef> for ModuleLink {
 
 /// A lesson, as Markdown and as sanitised HTML.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Lesson {
     pub course: String,
     pub course_title: String,

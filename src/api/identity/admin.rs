@@ -10,6 +10,7 @@ use crate::{
         ApiTags,
         errors::{Failure, api_error},
         guard::{Credentials, Private, private},
+        inputs::{PageSize, RoleName, page_size},
         params,
     },
     state::AppState,
@@ -21,6 +22,7 @@ pub struct AdminApi {
 
 /// A page of accounts.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 struct Accounts {
     accounts: Vec<AccountView>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -29,6 +31,7 @@ struct Accounts {
 
 /// A page of the audit log, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 struct AuditPage {
     entries: Vec<AuditEntry>,
     /// Pass as `before` for the next (older) page; absent on the last page.
@@ -110,10 +113,10 @@ impl AdminApi {
         /// The `next_after` of the previous page.
         after: Query<Option<i32>>,
         /// Accounts per page, 1 to 200 (default 50).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<MAX_PAGE>>>,
     ) -> Result<Private<Accounts>, AdminListError> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
-        let limit = params::limit(*limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let limit = params::limit(page_size(limit.0), DEFAULT_PAGE, MAX_PAGE)?;
         let page = account::list(&self.state.db, caller.user_id, *after, u64::from(limit)).await?;
         Ok(private(Accounts {
             accounts: page.items.into_iter().map(AccountView::from).collect(),
@@ -149,7 +152,7 @@ impl AdminApi {
         /// The account's id.
         id: Path<i32>,
         /// `trainer`, `staff` or `admin`.
-        role: Path<String>,
+        role: Path<RoleName>,
     ) -> Result<Private<AccountView>, RoleChangeFailed> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let role = self::role(&role)?;
@@ -170,7 +173,7 @@ impl AdminApi {
         /// The account's id.
         id: Path<i32>,
         /// `trainer`, `staff` or `admin`.
-        role: Path<String>,
+        role: Path<RoleName>,
     ) -> Result<Private<AccountView>, RoleChangeFailed> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let role = self::role(&role)?;
@@ -191,10 +194,10 @@ impl AdminApi {
         /// The `next_before` of the previous page.
         before: Query<Option<i32>>,
         /// Entries per page, 1 to 200 (default 50).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<MAX_PAGE>>>,
     ) -> Result<Private<AuditPage>, AdminListError> {
         credentials.caller_as(&self.state, Role::Admin).await?;
-        let limit = params::limit(*limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let limit = params::limit(page_size(limit.0), DEFAULT_PAGE, MAX_PAGE)?;
         let page = audit::list(&self.state.db, *before, u64::from(limit)).await?;
         Ok(private(AuditPage {
             entries: page.items.into_iter().map(AuditEntry::from).collect(),

@@ -12,6 +12,7 @@ use crate::{
         ApiTags,
         errors::{Failure, api_error},
         guard::{Credentials, Private, private},
+        inputs::SessionId,
     },
     state::AppState,
 };
@@ -30,6 +31,7 @@ enum Revoked {
 api_error!(
     /// Why a session could not be revoked.
     pub enum RevokeError {
+        BadRequest,
         Unauthorized,
         Forbidden,
         NotFound,
@@ -56,14 +58,14 @@ impl SessionsApi {
 
     /// Revoke one of my sessions
     ///
-    /// Signs that browser or token out. 404 `session_not_found` when the caller has no session
-    /// with this id.
+    /// Signs that browser or token out. 400 when `id` is not a UUID; 404 `session_not_found`
+    /// when the caller has no session with this id.
     #[oai(path = "/api/me/sessions/:id", method = "delete")]
     async fn revoke(
         &self,
         credentials: Credentials,
         /// The session's id, from `GET /api/me/sessions`.
-        id: Path<String>,
+        id: Path<SessionId>,
     ) -> Result<Revoked, RevokeError> {
         let caller = credentials.caller(&self.state).await?;
         if session::revoke(&self.state.db, caller.user_id, &id).await? {

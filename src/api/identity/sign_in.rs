@@ -10,7 +10,7 @@ use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
-        guard::{Credentials, SESSION_COOKIE, SIGN_IN_COOKIE, read_cookie, set_cookie},
+        guard::{OptionalCredentials, SESSION_COOKIE, SIGN_IN_COOKIE, read_cookie, set_cookie},
     },
     http::client_addr::ClientAddr,
     state::AppState,
@@ -243,7 +243,8 @@ impl SignInApi {
     /// must send `X-CSRF-Token` (403 `csrf_token_invalid` otherwise). Answers 204 also when not
     /// signed in.
     #[oai(path = "/api/auth/logout", method = "post")]
-    async fn logout(&self, credentials: Credentials) -> Result<SignedOut, LogoutError> {
+    async fn logout(&self, credentials: OptionalCredentials) -> Result<SignedOut, LogoutError> {
+        let credentials = credentials.0;
         credentials.check_csrf()?;
         if let Some(token) = credentials.token() {
             academy_identity::session::end(&self.state.db, token).await?;

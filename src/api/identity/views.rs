@@ -15,6 +15,7 @@ fn text<T: academy_identity::profile::ProfileValue>(value: &Option<T>) -> Option
 /// A profile. Every field is optional; those staff statistics count also accept
 /// `prefer_not_to_say`.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProfileView {
     /// A pseudonym is fine.
     pub display_name: Option<String>,
@@ -71,6 +72,7 @@ impl From<Account> for AccountView {
 
 /// The caller's account, with what a browser needs for unsafe requests.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct Me {
     #[oai(flatten)]
     pub account: AccountView,
@@ -145,6 +147,7 @@ pub struct Sessions {
 
 /// One audit log entry: who did what to whose data, when.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AuditEntry {
     pub id: i32,
     /// When (RFC 3339).

@@ -65,12 +65,16 @@ impl NotificationsApi {
         /// The `next_before` of the previous page.
         before: Query<Option<i32>>,
         /// Notifications per page, 1 to 200 (default 50).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::api::inputs::PageSize<MAX_PAGE>>>,
         /// The language of the messages.
-        lang: Query<Option<String>>,
+        lang: Query<Option<crate::api::inputs::LanguageTag>>,
     ) -> Result<Private<NotificationList>, ListNotificationsError> {
         let caller = credentials.caller(&self.state).await?;
-        let limit = params::limit(*limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let limit = params::limit(
+            crate::api::inputs::page_size(limit.0),
+            DEFAULT_PAGE,
+            MAX_PAGE,
+        )?;
         let language = params::preference(request, lang.as_deref())?
             .resolve(
                 |l| matches!(l, Language::English | Language::French | Language::Spanish),

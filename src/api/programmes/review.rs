@@ -170,10 +170,14 @@ impl ReviewApi {
         /// The `next_after` of the previous page.
         after: Query<Option<i32>>,
         /// Applications per page, 1 to 100 (default 50).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<crate::api::inputs::PageSize<MAX_PAGE>>>,
     ) -> Result<Private<ApplicationList>, ReviewError> {
         let caller = credentials.caller(&self.state).await?;
-        let limit = params::limit(*limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let limit = params::limit(
+            crate::api::inputs::page_size(limit.0),
+            DEFAULT_PAGE,
+            MAX_PAGE,
+        )?;
         let page = review::list(
             &self.state.db,
             &caller,

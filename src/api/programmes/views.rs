@@ -89,6 +89,7 @@ pub struct ProgrammeText {
 
 /// Key dates of an edition (`YYYY-MM-DD`, each optional).
 #[derive(Debug, Clone, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct KeyDatesView {
     pub distance_course_starts: Option<String>,
     pub distance_course_ends: Option<String>,
@@ -213,6 +214,7 @@ pub struct FormChoice {
 
 /// One question of the application form.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct FormQuestion {
     /// Stable id, used as the key of its answer: 1 to 64 of `a-z`, `0-9`, `_`, `-`.
     pub id: String,
@@ -314,6 +316,7 @@ fn texts_in(texts: BTreeMap<String, ProgrammeText>) -> Result<BTreeMap<Language,
 
 /// A new programme edition.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NewProgramme {
     /// The edition's address: 3 to 80 of `a-z`, `0-9`, `-`, e.g. `hrdap-2027`.
     pub slug: String,
@@ -372,6 +375,7 @@ impl NewProgramme {
 /// A change to an edition: only the fields sent change. The form cannot change once an
 /// application has been submitted.
 #[derive(Debug, Default, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProgrammePatch {
     pub texts: Option<BTreeMap<String, ProgrammeText>>,
     pub opens_at: Option<String>,
@@ -419,6 +423,7 @@ impl ProgrammePatch {
 /// A programme edition. Public: no personal data (the trainers' account ids are shown only to
 /// the edition's organisers).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ProgrammeView {
     pub slug: String,
     pub texts: BTreeMap<String, ProgrammeText>,
@@ -542,6 +547,7 @@ impl From<StatusView> for Status {
 
 /// A draft's answers, by question id. Sending `null` for an answer clears it.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DraftBody {
     pub answers: BTreeMap<String, Value>,
     /// The language of the application and of its notifications (`en`, `fr`, `es`, …;
@@ -551,6 +557,7 @@ pub struct DraftBody {
 
 /// My application to an edition.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationView {
     pub id: i32,
     pub programme: String,
@@ -592,6 +599,7 @@ impl From<Application> for ApplicationView {
 
 /// Who applied (hidden in a blind review).
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicantView {
     #[oai(skip_serializing_if_is_none)]
     pub display_name: Option<String>,
@@ -619,6 +627,7 @@ pub enum MyReviewView {
 
 /// One application in the reviewers' list.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationSummaryView {
     pub id: i32,
     pub status: StatusView,
@@ -664,6 +673,7 @@ impl From<Summary> for ApplicationSummaryView {
 
 /// One page of applications.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ApplicationList {
     pub applications: Vec<ApplicationSummaryView>,
     /// Pass as `after` for the next page; absent on the last page.
@@ -673,6 +683,7 @@ pub struct ApplicationList {
 
 /// One review.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewView {
     pub reviewer_id: i32,
     pub scores: BTreeMap<String, u8>,
@@ -717,6 +728,7 @@ impl From<Opened> for OpenedApplication {
 /// A reviewer's scores (1 to 5 for each of the edition's criteria) and comment, or a
 /// declared conflict of interest.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ReviewBody {
     #[oai(default)]
     pub scores: BTreeMap<String, i64>,
@@ -738,6 +750,7 @@ pub enum DecisionKind {
 
 /// A decision on an application.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct DecisionBody {
     pub decision: DecisionKind,
     /// For an offer: the reply deadline (RFC 3339; default: the edition's reply period).
@@ -746,6 +759,7 @@ pub struct DecisionBody {
 
 /// A course of the distance course, for one participant.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RosterCourse {
     pub course: String,
     /// `active`, `left` or `none`.
@@ -761,6 +775,7 @@ pub struct RosterCourse {
 
 /// One member of the cohort.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct RosterMember {
     pub application_id: i32,
     #[oai(skip_serializing_if_is_none)]
@@ -819,6 +834,7 @@ pub struct Roster {
 
 /// One enrolment.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct EnrolmentView {
     pub course: String,
     /// `self` or `programme`.
@@ -850,6 +866,7 @@ pub struct EnrolmentList {
 
 /// A notification.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotificationView {
     pub id: i32,
     /// `application_received`, `offer_made`, `offer_reminder`, `offer_expired`,
@@ -888,6 +905,7 @@ impl From<Notification> for NotificationView {
 
 /// One page of notifications, newest first.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct NotificationList {
     pub notifications: Vec<NotificationView>,
     /// Pass as `before` for the next page; absent on the last page.
@@ -897,6 +915,7 @@ pub struct NotificationList {
 
 /// A review I wrote, in my data export.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExportedReview {
     pub application_id: i32,
     /// Scores by criterion, as JSON text.
@@ -909,6 +928,7 @@ pub struct ExportedReview {
 
 /// A notification sent to me, in my data export.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExportedNotification {
     pub kind: String,
     #[oai(skip_serializing_if_is_none)]
@@ -922,6 +942,7 @@ pub struct ExportedNotification {
 
 /// An e-mail queued or sent to me, in my data export.
 #[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ExportedEmail {
     pub subject: String,
     #[oai(skip_serializing_if_is_none)]

@@ -1,15 +1,18 @@
 //! The search area: full-text search across the courses, and completions for a search box.
-//! The query text is never logged.
+//! The query text is never logged. Searching is CPU work (tantivy), so it runs on tokio's
+//! blocking threads, at most one search per core at a time, and the async workers stay free for
+//! cheap requests (`/health`, content) while search is busy.
 
 pub mod views;
 
-use std::sync::Arc;
+use std::{num::NonZeroUsize, sync::Arc};
 
 use academy_courses::vocab::Language;
 use academy_search::{
     MAX_LIMIT, MAX_SUGGESTIONS, QueryError, SearchError, SearchIndex, SearchRequest,
 };
 use poem::Request;
+use tokio::sync::Semaphore;
 
 use crate::api::guard::reader;
 use poem_openapi::{ApiResponse, OpenApi, param::Query, payload::Json, types::ToJSON};
@@ -18,6 +21,7 @@ use views::{SearchPage, SuggestionItem, SuggestionList};
 use super::{
     ApiTags,
     errors::{Failure, api_error},
+    inputs::{LanguageTag, MechanismTag, PageSize, SlugParam, page_size},
     params,
 };
 use crate::state::AppState;
@@ -27,8 +31,10 @@ pub type Api = SearchApi;
 
 /// The search area's operations over `state`.
 pub fn api(state: &AppState) -> Api {
+    let cores = std::thread::available_parallelism().map_or(2, NonZeroUsize::get);
     SearchApi {
         state: state.clone(),
+        cpu: Arc::new(Semaphore::new(cores)),
     }
 }
 
@@ -84,6 +90,8 @@ impl From<SearchError> for Failure {
 
 pub struct SearchApi {
     pub state: AppState,
+    /// One permit per core: searches beyond that wait their turn rather than crowd the CPU.
+    pub cpu: Arc<Semaphore>,
 }
 
 #[OpenApi(tag = "ApiTags::Catalog")]
@@ -108,27 +116,38 @@ impl SearchApi {
         /// What to look for: 1 to 200 characters, at most 16 words or quoted phrases.
         q: Query<Option<String>>,
         /// Search in this language only: `en`, `fr`, `es`, `ar`, `zh` or `ru`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
         /// Only courses tagged with this mechanism, e.g. `special-procedures`.
-        mechanism: Query<Option<String>>,
+        mechanism: Query<Option<MechanismTag>>,
         /// Only this course (slug).
-        course: Query<Option<String>>,
+        course: Query<Option<SlugParam>>,
         /// Hits per page, 1 to 50 (default 10).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<{ MAX_LIMIT as u32 }>>>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
     ) -> Result<Results<SearchPage>, SearchFailed> {
-        let search = SearchRequest {
-            text: q.as_deref().unwrap_or_default(),
-            language: lang.as_deref().map(params::language).transpose()?,
-            accepted: params::accepted_languages(request),
-            mechanism: mechanism.as_deref().map(params::mechanism).transpose()?,
-            course: course.as_deref(),
-            limit: params::limit(*limit, DEFAULT_LIMIT, MAX_LIMIT as u32)? as usize,
-            cursor: cursor.as_deref(),
-            reader: reader(&self.state, request).await,
-        };
-        let results = self.index()?.search(&search).map_err(Failure::from)?;
+        let language = lang.as_deref().map(params::language).transpose()?;
+        let mechanism = mechanism.as_deref().map(params::mechanism).transpose()?;
+        let limit = params::limit(page_size(limit.0), DEFAULT_LIMIT, MAX_LIMIT as u32)? as usize;
+        let accepted = params::accepted_languages(request);
+        let reader = reader(&self.state, request).await;
+        let index = self.index()?;
+        let (text, course, cursor) = (q.0, course.0, cursor.0);
+        let results = self
+            .off_the_workers(move || {
+                index.search(&SearchRequest {
+                    text: text.as_deref().unwrap_or_default(),
+                    language,
+                    accepted,
+                    mechanism,
+                    course: course.as_deref(),
+                    limit,
+                    cursor: cursor.as_deref(),
+                    reader,
+                })
+            })
+            .await?
+            .map_err(Failure::from)?;
         let languages = tags(&results.languages);
         Ok(Results::Ok(
             Json(results.into()),
@@ -149,18 +168,25 @@ impl SearchApi {
         /// What has been typed so far: 1 to 200 characters.
         q: Query<Option<String>>,
         /// Complete in this language only.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
         /// How many completions, 1 to 20 (default 8).
-        limit: Query<Option<u32>>,
+        limit: Query<Option<PageSize<{ MAX_SUGGESTIONS as u32 }>>>,
     ) -> Result<Results<SuggestionList>, SearchFailed> {
         let language = lang.as_deref().map(params::language).transpose()?;
-        let limit = params::limit(*limit, DEFAULT_SUGGESTIONS, MAX_SUGGESTIONS as u32)?;
+        let limit = params::limit(
+            page_size(limit.0),
+            DEFAULT_SUGGESTIONS,
+            MAX_SUGGESTIONS as u32,
+        )?;
         let accepted = params::accepted_languages(request);
-        let typed = q.as_deref().unwrap_or_default();
+        let typed = q.0.unwrap_or_default();
         let reader = reader(&self.state, request).await;
+        let index = self.index()?;
         let suggestions = self
-            .index()?
-            .suggest(typed, language, &accepted, limit as usize, &reader)
+            .off_the_workers(move || {
+                index.suggest(&typed, language, &accepted, limit as usize, &reader)
+            })
+            .await?
             .map_err(Failure::from)?;
         let mut languages: Vec<Language> = suggestions.iter().map(|s| s.language).collect();
         languages.sort_unstable();
@@ -176,12 +202,35 @@ impl SearchApi {
 }
 
 impl SearchApi {
+    /// Runs `work` on a blocking thread once a core is free for it.
+    async fn off_the_workers<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Failure> {
+        off_the_workers(&self.cpu, work).await
+    }
+
     fn index(&self) -> Result<Arc<SearchIndex>, Failure> {
         self.state
             .search
             .current()
             .ok_or_else(|| Failure::internal(&anyhow::anyhow!("the search index is not loaded")))
     }
+}
+
+/// Runs `work` on one of tokio's blocking threads once `cpu` has a permit for it, so the async
+/// workers go on serving other requests meanwhile.
+async fn off_the_workers<T: Send + 'static>(
+    cpu: &Semaphore,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Failure> {
+    let _core = cpu
+        .acquire()
+        .await
+        .map_err(|e| Failure::internal(&anyhow::Error::new(e).context("waiting to search")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Failure::internal(&anyhow::Error::new(e).context("searching")))
 }
 
 fn tags(languages: &[Language]) -> String {
@@ -200,5 +249,32 @@ mod tests {
     #[test]
     fn each_error_maps_to_its_declared_status() {
         check_mapping::<SearchFailed>(SearchFailed::STATUSES);
+    }
+
+    /// On a runtime with one worker thread, a timer still fires while a search-sized piece of
+    /// CPU work runs, and a second piece waits for the single permit.
+    #[tokio::test(flavor = "current_thread")]
+    async fn search_work_leaves_the_async_worker_free() {
+        use std::time::{Duration, Instant};
+        let cpu = Semaphore::new(1);
+        let started = Instant::now();
+        let busy = |ms| move || std::thread::sleep(Duration::from_millis(ms));
+        let (first, second, ticked) = tokio::join!(
+            off_the_workers(&cpu, busy(300)),
+            off_the_workers(&cpu, busy(300)),
+            async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                started.elapsed()
+            }
+        );
+        assert!(first.is_ok() && second.is_ok());
+        assert!(
+            ticked < Duration::from_millis(250),
+            "the worker was blocked for {ticked:?}"
+        );
+        assert!(
+            started.elapsed() >= Duration::from_millis(600),
+            "the permit did not bound the work"
+        );
     }
 }

@@ -5,6 +5,7 @@ use poem_openapi::Object;
 
 /// A matching course, lesson or quiz.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchHit {
     /// `course`, `lesson` or `quiz`.
     pub kind: String,
@@ -69,6 +70,7 @@ pub struct SearchFacets {
 
 /// One page of search results.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     /// How many texts match, with the language and filters chosen.
@@ -113,6 +115,7 @@ impl From<SearchResults> for SearchPage {
 
 /// A completion.
 #[derive(Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct SuggestionItem {
     /// The title to show and to search for.
     pub text: String,
