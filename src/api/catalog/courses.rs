@@ -128,9 +128,9 @@ impl CoursesApi {
         &self,
         request: &Request,
         /// The course slug.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// Preferred language; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
     ) -> Result<Content<Bundle>, CourseError> {
         let preference = params::preference(request, lang.as_deref())?;
         let reader = reader(&self.state, request).await;

@@ -12,6 +12,7 @@ use crate::{
         ApiTags,
         errors::{Failure, api_error},
         guard::{Credentials, Private, private, reader},
+        inputs::{LanguageTag, SlugParam},
         params,
     },
     state::AppState,
@@ -48,11 +49,11 @@ impl AttemptsApi {
         request: &Request,
         credentials: Credentials,
         /// The course's slug.
-        slug: Path<String>,
+        slug: Path<SlugParam>,
         /// The quiz's slug.
-        quiz: Path<String>,
+        quiz: Path<SlugParam>,
         /// The language of the explanations; overrides `Accept-Language`.
-        lang: Query<Option<String>>,
+        lang: Query<Option<LanguageTag>>,
         body: Json<AttemptBody>,
     ) -> Result<Private<AttemptResult>, AttemptError> {
         let caller = credentials.caller(&self.state).await?;

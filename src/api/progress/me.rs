@@ -17,6 +17,7 @@ use crate::{
         ApiTags,
         errors::{Failure, api_error},
         guard::{Credentials, Private, private, reader},
+        inputs::SlugParam,
         params,
     },
     state::AppState,
@@ -180,9 +181,9 @@ impl ProgressApi {
         request: &Request,
         credentials: Credentials,
         /// The course's slug.
-        course: Path<String>,
+        course: Path<SlugParam>,
         /// The lesson's slug.
-        lesson: Path<String>,
+        lesson: Path<SlugParam>,
         body: Json<LessonBody>,
     ) -> Result<Private<Recorded>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
@@ -201,7 +202,7 @@ impl ProgressApi {
         .map_err(Failure::from)?;
         Ok(private(Recorded {
             course: entry.slug.clone(),
-            lesson: lesson.0,
+            lesson: lesson.0.to_string(),
             completed: body.completed,
             course_completed_at: recorded.course_completed_at.map(|at| at.to_rfc3339()),
         }))
@@ -260,7 +261,7 @@ impl ProgressApi {
         request: &Request,
         credentials: Credentials,
         /// The course's slug.
-        course: Path<String>,
+        course: Path<SlugParam>,
     ) -> Result<Private<CourseDetailView>, ReadProgressError> {
         let caller = credentials.caller(&self.state).await?;
         let reader = reader(&self.state, request).await;
