@@ -91,9 +91,13 @@ pub struct ProgrammeText {
 #[derive(Debug, Clone, Default, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct KeyDatesView {
+    #[oai(nullable)]
     pub distance_course_starts: Option<String>,
+    #[oai(nullable)]
     pub distance_course_ends: Option<String>,
+    #[oai(nullable)]
     pub geneva_starts: Option<String>,
+    #[oai(nullable)]
     pub geneva_ends: Option<String>,
 }
 
@@ -225,6 +229,7 @@ pub struct FormQuestion {
     pub required: bool,
     /// The most characters an answer may have (default 200; long text 4,000).
     #[oai(validator(minimum(value = "1"), maximum(value = "10000")))]
+    #[oai(nullable)]
     pub max_length: Option<u32>,
     /// Sealed at rest and shown only to the edition's reviewers.
     #[oai(default)]
@@ -332,6 +337,7 @@ pub struct NewProgramme {
     #[oai(default)]
     pub waitlist_length: i32,
     /// Days an applicant has to reply to an offer (1 to 90, default 7).
+    #[oai(nullable)]
     pub offer_reply_days: Option<i32>,
     /// Hide applicants' names and countries from reviewers.
     #[oai(default)]
@@ -345,6 +351,7 @@ pub struct NewProgramme {
     #[oai(default)]
     pub trainers: Vec<i32>,
     /// What reviewers score (default: motivation, advocacy experience, expected impact).
+    #[oai(nullable)]
     pub criteria: Option<Vec<CriterionView>>,
     pub form: FormView,
 }
@@ -377,20 +384,33 @@ impl NewProgramme {
 #[derive(Debug, Default, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct ProgrammePatch {
+    #[oai(nullable)]
     pub texts: Option<BTreeMap<String, ProgrammeText>>,
+    #[oai(nullable)]
     pub opens_at: Option<String>,
+    #[oai(nullable)]
     pub closes_at: Option<String>,
+    #[oai(nullable)]
     pub places: Option<i32>,
+    #[oai(nullable)]
     pub waitlist_length: Option<i32>,
+    #[oai(nullable)]
     pub offer_reply_days: Option<i32>,
+    #[oai(nullable)]
     pub blind_review: Option<bool>,
+    #[oai(nullable)]
     pub courses: Option<Vec<String>>,
+    #[oai(nullable)]
     pub key_dates: Option<KeyDatesView>,
+    #[oai(nullable)]
     pub trainers: Option<Vec<i32>>,
+    #[oai(nullable)]
     pub criteria: Option<Vec<CriterionView>>,
+    #[oai(nullable)]
     pub form: Option<FormView>,
     /// `true`: the selection is final; unsuccessful applications are deleted after the
     /// retention period. `false` reopens it.
+    #[oai(nullable)]
     pub selection_final: Option<bool>,
 }
 
@@ -552,6 +572,7 @@ pub struct DraftBody {
     pub answers: BTreeMap<String, Value>,
     /// The language of the application and of its notifications (`en`, `fr`, `es`, …;
     /// default `en`).
+    #[oai(nullable)]
     pub language: Option<String>,
 }
 
@@ -732,6 +753,7 @@ impl From<Opened> for OpenedApplication {
 pub struct ReviewBody {
     #[oai(default)]
     pub scores: BTreeMap<String, i64>,
+    #[oai(nullable)]
     pub comment: Option<String>,
     /// Declares a conflict of interest: no score, and the application is closed to you.
     #[oai(default)]
@@ -754,6 +776,7 @@ pub enum DecisionKind {
 pub struct DecisionBody {
     pub decision: DecisionKind,
     /// For an offer: the reply deadline (RFC 3339; default: the edition's reply period).
+    #[oai(nullable)]
     pub reply_by: Option<String>,
 }
 

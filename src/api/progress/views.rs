@@ -208,13 +208,17 @@ pub struct SyncEvent {
     pub id: String,
     pub course: String,
     /// The lesson (for `experienced`, `completed`).
+    #[oai(nullable)]
     pub lesson: Option<String>,
     /// The quiz (for `attempted`).
+    #[oai(nullable)]
     pub quiz: Option<String>,
     pub verb: SyncVerb,
     /// When it happened on the client (RFC 3339); later than now counts as now.
+    #[oai(nullable)]
     pub at: Option<String>,
     /// A quiz attempt's answers.
+    #[oai(nullable)]
     pub answers: Option<BTreeMap<String, Value>>,
 }
 
