@@ -62,7 +62,11 @@ impl From<ReadError> for Failure {
 }
 
 /// The course `slug` if `reader` may read it.
-fn course(state: &AppState, slug: &str, reader: &Reader) -> Result<Arc<CourseEntry>, Failure> {
+pub(crate) fn course(
+    state: &AppState,
+    slug: &str,
+    reader: &Reader,
+) -> Result<Arc<CourseEntry>, Failure> {
     Ok(state.catalog().readable(slug, reader)?.clone())
 }
 

@@ -1,6 +1,5 @@
 //! Enrolling oneself in a public course, unenrolling, and one's enrolments.
 
-use academy_courses::catalog::Reader;
 use academy_enrollment::enrolment;
 use poem::Request;
 use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
@@ -8,7 +7,7 @@ use poem_openapi::{ApiResponse, OpenApi, param::Path, payload::Json};
 use super::views::{EnrolmentList, EnrolmentView};
 use crate::{
     api::{
-        ApiTags,
+        ApiTags, catalog,
         errors::{Failure, api_error},
         guard::{Credentials, Private, private, reader},
     },
@@ -52,19 +51,6 @@ api_error!(
     }
 );
 
-/// The course `slug`, if `reader` may read it.
-fn course(
-    state: &AppState,
-    slug: &str,
-    reader: &Reader,
-) -> Result<std::sync::Arc<academy_courses::catalog::CourseEntry>, Failure> {
-    state
-        .catalog()
-        .readable(slug, reader)
-        .cloned()
-        .map_err(Failure::from)
-}
-
 #[OpenApi(tag = "ApiTags::Programmes")]
 impl EnrolmentsApi {
     /// Enrol in a course
@@ -82,7 +68,7 @@ impl EnrolmentsApi {
     ) -> Result<Enrolled, EnrolError> {
         let caller = credentials.caller(&self.state).await?;
         let reader = reader(&self.state, request).await;
-        let course = course(&self.state, &slug, &reader)?;
+        let course = catalog::course(&self.state, &slug, &reader)?;
         let (enrolment, created) = enrolment::enrol(&self.state.db, caller.user_id, &course)
             .await
             .map_err(Failure::from)?;
@@ -108,7 +94,7 @@ impl EnrolmentsApi {
     ) -> Result<Unenrolled, EnrolError> {
         let caller = credentials.caller(&self.state).await?;
         let reader = reader(&self.state, request).await;
-        let course = course(&self.state, &slug, &reader)?;
+        let course = catalog::course(&self.state, &slug, &reader)?;
         enrolment::unenrol(&self.state.db, caller.user_id, course.id).await?;
         Ok(Unenrolled::Done)
     }

@@ -103,8 +103,7 @@ fn roster_csv(slug: &str, members: &[RosterMember]) -> anyhow::Result<String> {
         "completed_at",
     ])?;
     for m in members {
-        let status = serde_json::to_value(m.status.to_string_repr())?;
-        let status = status.as_str().unwrap_or_default().to_owned();
+        let status = academy_enrollment::Status::from(m.status).as_str();
         let id = m.application_id.to_string();
         let rows: Vec<[String; 6]> = if m.courses.is_empty() {
             vec![Default::default()]
@@ -129,7 +128,7 @@ fn roster_csv(slug: &str, members: &[RosterMember]) -> anyhow::Result<String> {
                 &id,
                 m.display_name.as_deref().unwrap_or(""),
                 m.country.as_deref().unwrap_or(""),
-                &status,
+                status,
                 course,
                 enrolment,
                 at,
@@ -140,16 +139,6 @@ fn roster_csv(slug: &str, members: &[RosterMember]) -> anyhow::Result<String> {
         }
     }
     Ok(String::from_utf8(out.into_inner()?)?)
-}
-
-trait StatusName {
-    fn to_string_repr(&self) -> &'static str;
-}
-
-impl StatusName for StatusView {
-    fn to_string_repr(&self) -> &'static str {
-        academy_enrollment::Status::from(*self).as_str()
-    }
 }
 
 #[OpenApi(tag = "ApiTags::Programmes")]

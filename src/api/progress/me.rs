@@ -1,7 +1,7 @@
 //! My progress: a lesson opened or completed, offline events synced in a batch, and what I
 //! have done, per course and in one course.
 
-use academy_courses::catalog::{CourseEntry, Reader};
+use academy_courses::catalog::Reader;
 use academy_progress::{Fate, ProgressError, clamp, grade, read, record};
 use chrono::{DateTime, Utc};
 use poem::Request;
@@ -14,7 +14,7 @@ use super::views::{
 };
 use crate::{
     api::{
-        ApiTags,
+        ApiTags, catalog,
         errors::{Failure, api_error},
         guard::{Credentials, Private, private, reader},
         inputs::SlugParam,
@@ -45,19 +45,6 @@ api_error!(
         NotFound,
     }
 );
-
-/// The course `slug` if `reader` may read it.
-fn course(
-    state: &AppState,
-    slug: &str,
-    reader: &Reader,
-) -> Result<std::sync::Arc<CourseEntry>, Failure> {
-    state
-        .catalog()
-        .readable(slug, reader)
-        .cloned()
-        .map_err(Failure::from)
-}
 
 fn rejected(id: &str, code: &str, message: impl Into<String>) -> SyncResult {
     SyncResult {
@@ -90,7 +77,7 @@ impl ProgressApi {
             }
         };
         let at = clamp(at, now);
-        let course = match course(&self.state, &event.course, reader) {
+        let course = match catalog::course(&self.state, &event.course, reader) {
             Ok(course) => course,
             Err(failure) => return rejected(&event.id, &failure.body.code, failure.body.message),
         };
@@ -188,7 +175,7 @@ impl ProgressApi {
     ) -> Result<Private<Recorded>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
         let reader = reader(&self.state, request).await;
-        let entry = self::course(&self.state, &course, &reader)?;
+        let entry = catalog::course(&self.state, &course, &reader)?;
         let recorded = record::lesson(
             &self.state.db,
             caller.user_id,
@@ -265,7 +252,7 @@ impl ProgressApi {
     ) -> Result<Private<CourseDetailView>, ReadProgressError> {
         let caller = credentials.caller(&self.state).await?;
         let reader = reader(&self.state, request).await;
-        let entry = self::course(&self.state, &course, &reader)?;
+        let entry = catalog::course(&self.state, &course, &reader)?;
         let detail = read::course(&self.state.db, &entry, caller.user_id)
             .await?
             .ok_or_else(|| {
