@@ -42,7 +42,8 @@ impl Academy {
         }
         let identity = identity_services(&config)?;
         let (enrollment, mailer) = enrollment_services(&config, &db).await?;
-        let state = AppState::load(db, identity, enrollment, mailer).await?;
+        let certificates = certificate_issuer(&config, &db).await?;
+        let state = AppState::load(db, identity, enrollment, mailer, certificates).await?;
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))
@@ -163,6 +164,24 @@ async fn enrollment_services(
         mail: mailer.is_some(),
     };
     Ok((workflow, mailer))
+}
+
+/// The certificate issuer, from the configuration; its key joins the issuer's keys (the DID
+/// document lists every key ever used, so a rotation keeps old certificates verifiable).
+async fn certificate_issuer(
+    config: &Config,
+    db: &sea_orm::DatabaseConnection,
+) -> anyhow::Result<academy_progress::certificate::Issuing> {
+    let key = config.signing_key()?;
+    let issuing = academy_progress::certificate::Issuing::new(
+        key,
+        &config.public_url,
+        &config.issuer_name,
+        &config.issuer_url,
+    )
+    .context("ACADEMY_PUBLIC_URL must be an http:// or https:// URL (it names the issuer)")?;
+    academy_progress::certificate::register_key(db, &issuing).await?;
+    Ok(issuing)
 }
 
 /// The identity services, from the configuration.

@@ -62,6 +62,17 @@ pub struct Config {
     /// `academy keys rotate` has re-sealed it (`ACADEMY_DATA_KEYS_RETIRED`; secrets).
     #[serde(serialize_with = "redacted_option")]
     pub data_keys_retired: Option<SecretString>,
+    /// The Ed25519 key certificates are signed with, as multibase (`z3u2…`, from `academy keys
+    /// signing`; `ACADEMY_SIGNING_KEY`; a secret), the same on every node. Unset on the embedded
+    /// SQLite default, a key file `<data_dir>/signing-key` is generated; unset with PostgreSQL,
+    /// the server refuses to start. Changing it is a rotation: earlier keys stay in the DID
+    /// document, so certificates they signed stay verifiable.
+    #[serde(serialize_with = "redacted_option")]
+    pub signing_key: Option<SecretString>,
+    /// The issuer's name in certificates (`ACADEMY_ISSUER_NAME`).
+    pub issuer_name: String,
+    /// The issuer's web site in certificates (`ACADEMY_ISSUER_URL`).
+    pub issuer_url: String,
     /// The SMTP server notifications are sent through, e.g. `smtp://mail.example.org:587?tls=required`
     /// or `smtps://user:password@mail.example.org` (`ACADEMY_SMTP_URL`; a secret). Unset: no
     /// e-mail, in-app notifications only.
@@ -139,6 +150,9 @@ impl Default for Config {
             trust_forwarded_for: false,
             data_key: None,
             data_keys_retired: None,
+            signing_key: None,
+            issuer_name: "International Service for Human Rights (ISHR) Academy".to_owned(),
+            issuer_url: "https://ishr.ch".to_owned(),
             smtp_url: None,
             mail_from: None,
             application_retention_days: 180,
@@ -230,6 +244,23 @@ impl Config {
             None => anyhow::bail!(
                 "ACADEMY_DATA_KEY is not set: with PostgreSQL, every node needs the same data key \
                  (create one with `academy keys generate`)"
+            ),
+        }
+    }
+
+    /// The certificate signing key: the configured key, or on SQLite the key file in the data
+    /// directory (created on first use); PostgreSQL without a configured key is refused.
+    pub fn signing_key(&self) -> anyhow::Result<academy_credentials::IssuerKey> {
+        use secrecy::ExposeSecret;
+        match &self.signing_key {
+            Some(key) => academy_credentials::IssuerKey::from_multibase(key.expose_secret())
+                .context("ACADEMY_SIGNING_KEY"),
+            None if self.uses_sqlite() => {
+                academy_credentials::IssuerKey::from_file_or_new(&self.data_dir.join("signing-key"))
+            }
+            None => anyhow::bail!(
+                "ACADEMY_SIGNING_KEY is not set: with PostgreSQL, every node needs the same \
+                 certificate signing key (create one with `academy keys signing`)"
             ),
         }
     }

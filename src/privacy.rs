@@ -16,6 +16,8 @@ pub struct DataExport {
     pub identity: IdentityExport,
     pub enrollment: EnrollmentExport,
     pub progress: ProgressExport,
+    /// Certificates, with their signed credentials.
+    pub certificates: Vec<academy_progress::certificate::Held>,
 }
 
 /// Everything held about account `user`, read in one transaction (a consistent copy).
@@ -28,11 +30,13 @@ pub async fn export(
     let identity = academy_identity::privacy::export(&tx, user).await?;
     let enrollment = academy_enrollment::privacy::export(&tx, workflow, user).await?;
     let progress = academy_progress::privacy::export(&tx, user).await?;
+    let certificates = academy_progress::certificate::export(&tx, &workflow.keys, user).await?;
     tx.commit().await.context("finishing an export")?;
     Ok(DataExport {
         identity,
         enrollment,
         progress,
+        certificates,
     })
 }
 
@@ -67,6 +71,7 @@ pub fn impersonal_tables() -> Vec<(&'static str, &'static str)> {
         academy_identity::privacy::IMPERSONAL_TABLES,
         academy_courses::IMPERSONAL_TABLES,
         academy_enrollment::privacy::IMPERSONAL_TABLES,
+        academy_progress::privacy::IMPERSONAL_TABLES,
         &[("seaql_migrations", "which migrations ran")],
     ]
     .concat()

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use academy_courses::catalog::{Catalog, current_version};
 use academy_enrollment::{Workflow, mail::Mailer};
 use academy_identity::{SessionPolicy, rate_limit::SignInLimiter, sign_in::SignIn};
+use academy_progress::certificate::Issuing;
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub enrollment: Arc<Workflow>,
     /// The SMTP connection of notification e-mail, when configured.
     pub mailer: Option<Arc<Mailer>>,
+    /// The certificate issuer: its signing key and DID.
+    pub certificates: Arc<Issuing>,
 }
 
 /// The identity services, built from the configuration in `app.rs`.
@@ -43,6 +46,7 @@ impl AppState {
         identity: Identity,
         enrollment: Workflow,
         mailer: Option<Mailer>,
+        certificates: Issuing,
     ) -> anyhow::Result<AppState> {
         let catalog = Catalog::load(&db).await.context("loading the catalog")?;
         Ok(AppState {
@@ -52,6 +56,7 @@ impl AppState {
             search: Arc::default(),
             enrollment: Arc::new(enrollment),
             mailer: mailer.map(Arc::new),
+            certificates: Arc::new(certificates),
         })
     }
 

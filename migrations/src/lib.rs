@@ -8,6 +8,7 @@ mod m20261121_000002_identity;
 mod m20261201_000003_enrollment;
 mod m20261201_000004_progress;
 mod m20261202_000005_quiz_attempt_limit;
+mod m20261202_000006_certificates;
 
 /// All migrations, in the order they run.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_enrollment::Migration),
             Box::new(m20261201_000004_progress::Migration),
             Box::new(m20261202_000005_quiz_attempt_limit::Migration),
+            Box::new(m20261202_000006_certificates::Migration),
         ]
     }
 }

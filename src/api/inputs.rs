@@ -109,6 +109,36 @@ impl ParseFromParameter for SessionId {
     }
 }
 
+/// A certificate's id: a UUID (kept in lowercase).
+#[derive(Debug, Clone)]
+pub struct CertificateId(String);
+
+impl CertificateId {
+    /// The id as a UUID.
+    pub fn uuid(&self) -> uuid::Uuid {
+        uuid::Uuid::parse_str(&self.0).unwrap_or_default()
+    }
+}
+
+string_param!(
+    CertificateId,
+    "string(uuid)",
+    MetaSchema {
+        format: Some("uuid"),
+        ..MetaSchema::new("string")
+    }
+);
+
+impl ParseFromParameter for CertificateId {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        if is_uuid(value) {
+            Ok(CertificateId(value.to_ascii_lowercase()))
+        } else {
+            Err(ParseError::custom("a UUID"))
+        }
+    }
+}
+
 /// Whether `value` is a UUID in its hyphenated form (`8-4-4-4-12` hexadecimal digits).
 fn is_uuid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();

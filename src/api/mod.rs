@@ -2,6 +2,7 @@
 //! area's `mod.rs` exports its `Api` tuple and builds it from the state.
 
 pub mod catalog;
+pub mod certificates;
 pub mod errors;
 pub mod guard;
 pub mod health;
@@ -31,6 +32,9 @@ pub enum ApiTags {
     /// Enrolment in courses, HRDAP programme editions, applications, review, selection, the
     /// cohort, and notifications.
     Programmes,
+    /// Verifiable certificates: the credentials (Open Badges 3.0), their verification pages,
+    /// revocation status lists, the issuer's DID document, verification, revocation.
+    Certificates,
 }
 
 /// The whole documented API: a tuple of the areas' tuples.
@@ -41,6 +45,7 @@ pub type Api = (
     identity::Api,
     programmes::Api,
     progress::Api,
+    certificates::Api,
 );
 
 /// Builds the OpenAPI service for `state`.
@@ -55,6 +60,7 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
             identity::api(state),
             programmes::api(state),
             progress::api(state),
+            certificates::api(state),
         ),
         "ISHR Academy API",
         env!("CARGO_PKG_VERSION"),

@@ -12,6 +12,9 @@ use crate::{Config, app::open_database};
 pub enum KeysCommand {
     /// Print a new random data key (base64), for ACADEMY_DATA_KEY.
     Generate,
+    /// Print a new Ed25519 certificate signing key (multibase), for ACADEMY_SIGNING_KEY; its
+    /// public key goes to stderr.
+    Signing,
     /// Re-seal every answer sealed by a retired key with the current one (ACADEMY_DATA_KEY),
     /// in batches of one transaction each; safe to interrupt and run again. Afterwards the
     /// retired keys can be dropped from ACADEMY_DATA_KEYS_RETIRED.
@@ -26,6 +29,12 @@ pub async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<ExitC
     match command {
         KeysCommand::Generate => {
             println!("{}", DataKeys::generate());
+            Ok(ExitCode::SUCCESS)
+        }
+        KeysCommand::Signing => {
+            let key = academy_credentials::IssuerKey::generate()?;
+            eprintln!("public key: {}", key.public_multibase());
+            println!("{}", key.secret_multibase());
             Ok(ExitCode::SUCCESS)
         }
         KeysCommand::Rotate { batch } => {

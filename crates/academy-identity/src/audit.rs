@@ -27,6 +27,8 @@ pub enum Action {
     ApplicationRead,
     /// A trainer read an edition's cohort roster.
     RosterRead,
+    /// Staff revoked a certificate (its subject is the holder; the detail is the certificate).
+    CertificateRevoked,
     /// Unsuccessful applications were deleted at the end of their retention period.
     ApplicationsPurged,
 }
@@ -43,6 +45,7 @@ impl Action {
             Action::ApplicationsListed => "applications_listed",
             Action::ApplicationRead => "application_read",
             Action::RosterRead => "roster_read",
+            Action::CertificateRevoked => "certificate_revoked",
             Action::ApplicationsPurged => "applications_purged",
         }
     }

@@ -8,6 +8,7 @@
 //! across content edits, a retired lesson stops counting, and a completion, recorded the moment
 //! it happens, is never taken away by a lesson added later.
 
+pub mod certificate;
 pub mod entity;
 pub mod grade;
 pub mod privacy;

@@ -13,6 +13,19 @@ pub const PERSONAL_TABLES: &[&str] = &[
     "quiz_results",
     "quiz_attempts",
     "course_progress",
+    "certificates",
+];
+
+/// The tables of this crate without personal data, and why.
+pub const IMPERSONAL_TABLES: &[(&str, &str)] = &[
+    (
+        "certificate_statuses",
+        "one revocation bit per certificate ever awarded, with no person or certificate id",
+    ),
+    (
+        "issuer_keys",
+        "the public keys certificates were signed with",
+    ),
 ];
 
 /// One recorded event, as exported.
@@ -64,7 +77,10 @@ pub async fn export(db: &impl ConnectionTrait, user: i32) -> anyhow::Result<Prog
     Ok(ProgressExport { events, attempts })
 }
 
+/// Erases the person's progress and certificates; the certificates are revoked first (their
+/// status bits stay set), so a copy kept elsewhere reads as revoked.
 pub async fn erase(db: &impl ConnectionTrait, user: i32) -> anyhow::Result<()> {
+    crate::certificate::erase(db, user).await?;
     progress_event::Entity::delete_many()
         .filter(progress_event::Column::UserId.eq(user))
         .exec(db)

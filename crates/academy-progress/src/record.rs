@@ -130,7 +130,7 @@ async fn complete_if_done(
     let complete = course.lessons.iter().all(|l| done.contains(&l.slug))
         && course.quizzes.iter().all(|q| passed.contains(&q.slug));
     if complete {
-        course_progress::Entity::update_many()
+        let completed = course_progress::Entity::update_many()
             .col_expr(course_progress::Column::CompletedAt, Expr::value(Some(at)))
             .filter(course_progress::Column::UserId.eq(user))
             .filter(course_progress::Column::CourseId.eq(course.id))
@@ -138,6 +138,11 @@ async fn complete_if_done(
             .exec(db)
             .await
             .context("recording a completion")?;
+        // Completed just now (the conditional update chose this transaction): the certificate
+        // is awarded with it.
+        if completed.rows_affected == 1 {
+            crate::certificate::award(db, user, course.id, at).await?;
+        }
     }
     let row = course_progress::Entity::find_by_id((user, course.id))
         .one(db)

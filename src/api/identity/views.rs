@@ -213,6 +213,8 @@ pub struct DataExportView {
     pub programmes: crate::api::programmes::views::ExportedProgrammes,
     /// Every learning event recorded and every quiz attempt.
     pub progress: crate::api::progress::views::ExportedProgress,
+    /// Certificates awarded, with their signed credentials.
+    pub certificates: Vec<crate::api::certificates::views::ExportedCertificate>,
 }
 
 impl DataExportView {
@@ -228,6 +230,7 @@ impl DataExportView {
         } = export.identity;
         let programmes = export.enrollment.into();
         let progress = export.progress.into();
+        let certificates = export.certificates.into_iter().map(Into::into).collect();
         DataExportView {
             account: ExportedAccount {
                 id,
@@ -256,6 +259,7 @@ impl DataExportView {
             audit_log: audit_log.into_iter().map(AuditEntry::from).collect(),
             programmes,
             progress,
+            certificates,
         }
     }
 }
