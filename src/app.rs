@@ -9,6 +9,7 @@ use academy_identity::{
     sign_in::{ProviderSettings, SignIn},
 };
 use academy_migrations::{Migrator, MigratorTrait};
+use academy_progress::recorder::Recorder;
 use anyhow::Context;
 use poem::{
     Endpoint, EndpointExt, Route,
@@ -42,7 +43,8 @@ impl Academy {
         }
         let identity = identity_services(&config)?;
         let (enrollment, mailer) = enrollment_services(&config, &db).await?;
-        let state = AppState::load(db, identity, enrollment, mailer).await?;
+        let progress = progress_writers(&config).await?;
+        let state = AppState::load(db, identity, enrollment, mailer, progress).await?;
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))
@@ -163,6 +165,20 @@ async fn enrollment_services(
         mail: mailer.is_some(),
     };
     Ok((workflow, mailer))
+}
+
+/// The progress writers, on a pool of their own so that they never wait behind readers for a
+/// connection: one on SQLite (it has one write lock), `progress_writers` on PostgreSQL.
+async fn progress_writers(config: &Config) -> anyhow::Result<Recorder> {
+    let writers = if config.uses_sqlite() {
+        1
+    } else {
+        config.progress_writers.max(1)
+    };
+    let pool = academy_migrations::connect(&config.database_url(), writers)
+        .await
+        .context("connecting the progress writers")?;
+    Ok(Recorder::start(pool, usize::try_from(writers).unwrap_or(1)))
 }
 
 /// The identity services, from the configuration.

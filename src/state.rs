@@ -1,13 +1,14 @@
 //! What every request handler and background task shares: the database pool, the current
 //! catalog snapshot with its search index, and the domain services built from the
-//! configuration (identity, the programme workflow, the mailer). Nothing here is an HTTP type, so a background task can hold the state without
-//! the web layer.
+//! configuration (identity, the programme workflow, the mailer, the progress writers). Nothing
+//! here is an HTTP type, so a background task can hold the state without the web layer.
 
 use std::sync::Arc;
 
 use academy_courses::catalog::{Catalog, current_version};
 use academy_enrollment::{Workflow, mail::Mailer};
 use academy_identity::{SessionPolicy, rate_limit::SignInLimiter, sign_in::SignIn};
+use academy_progress::recorder::Recorder;
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub enrollment: Arc<Workflow>,
     /// The SMTP connection of notification e-mail, when configured.
     pub mailer: Option<Arc<Mailer>>,
+    /// Where progress events are recorded: group commit by the progress writers.
+    pub progress: Recorder,
 }
 
 /// The identity services, built from the configuration in `app.rs`.
@@ -43,6 +46,7 @@ impl AppState {
         identity: Identity,
         enrollment: Workflow,
         mailer: Option<Mailer>,
+        progress: Recorder,
     ) -> anyhow::Result<AppState> {
         let catalog = Catalog::load(&db).await.context("loading the catalog")?;
         Ok(AppState {
@@ -52,6 +56,7 @@ impl AppState {
             search: Arc::default(),
             enrollment: Arc::new(enrollment),
             mailer: mailer.map(Arc::new),
+            progress,
         })
     }
 

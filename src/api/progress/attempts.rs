@@ -1,6 +1,9 @@
 //! Quiz attempts, graded on the server.
 
-use academy_progress::{grade, record};
+use academy_progress::{
+    grade,
+    recorder::{Event, Item},
+};
 use chrono::Utc;
 use poem::Request;
 use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
@@ -65,18 +68,23 @@ impl AttemptsApi {
             .quiz_view(&quiz, &preference)
             .map_err(Failure::from)?;
         let graded = grade::grade(&view, &body.answers).map_err(Failure::from)?;
-        let recorded = record::quiz_attempt(
-            &self.state.db,
-            caller.user_id,
-            course,
-            &quiz,
-            &body.answers,
-            &graded,
-            Uuid::new_v4(),
-            Utc::now(),
-        )
-        .await
-        .map_err(Failure::from)?;
+        let event = Event {
+            user: caller.user_id,
+            course: course.clone(),
+            id: Uuid::new_v4(),
+            at: Utc::now(),
+            item: Item::Attempt {
+                slug: quiz.0.to_string(),
+                answers: body.0.answers,
+                graded: graded.clone(),
+            },
+        };
+        let recorded = self
+            .state
+            .progress
+            .record(event)
+            .await
+            .map_err(Failure::from)?;
         Ok(private(AttemptResult::new(
             graded,
             view.entry.pass_mark,
