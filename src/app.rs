@@ -168,14 +168,15 @@ async fn enrollment_services(
 }
 
 /// The progress writers, on a pool of their own so that they never wait behind readers for a
-/// connection: one on SQLite (it has one write lock), `progress_writers` on PostgreSQL.
+/// connection: one on SQLite (it has one write lock), `progress_writers` on PostgreSQL. On
+/// SQLite their commits are synced to disk (`synchronous = FULL`) before any event is answered.
 async fn progress_writers(config: &Config) -> anyhow::Result<Recorder> {
     let writers = if config.uses_sqlite() {
         1
     } else {
         config.progress_writers.max(1)
     };
-    let pool = academy_migrations::connect(&config.database_url(), writers)
+    let pool = academy_migrations::connect_synced(&config.database_url(), writers)
         .await
         .context("connecting the progress writers")?;
     Ok(Recorder::start(pool, usize::try_from(writers).unwrap_or(1)))

@@ -14,7 +14,7 @@ use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
-        guard::{Credentials, Private, private, reader},
+        guard::{Credentials, Private, private, reader_of},
         inputs::{LanguageTag, SlugParam},
         params,
     },
@@ -61,7 +61,7 @@ impl AttemptsApi {
     ) -> Result<Private<AttemptResult>, AttemptError> {
         let caller = credentials.caller(&self.state).await?;
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let catalog = self.state.catalog();
         let course = catalog.readable(&slug, &reader).map_err(Failure::from)?;
         let view = course

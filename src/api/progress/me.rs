@@ -20,7 +20,7 @@ use crate::{
     api::{
         ApiTags, catalog,
         errors::{Failure, api_error},
-        guard::{Credentials, Private, private, reader},
+        guard::{Credentials, Private, private, reader_of},
         inputs::SlugParam,
         params,
     },
@@ -189,7 +189,6 @@ impl ProgressApi {
     #[oai(path = "/api/me/progress/:course/lessons/:lesson", method = "put")]
     async fn lesson(
         &self,
-        request: &Request,
         credentials: Credentials,
         /// The course's slug.
         course: Path<SlugParam>,
@@ -198,7 +197,7 @@ impl ProgressApi {
         body: Json<LessonBody>,
     ) -> Result<Private<views::Recorded>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let entry = catalog::course(&self.state, &course, &reader)?;
         let event = Event {
             user: caller.user_id,
@@ -239,7 +238,7 @@ impl ProgressApi {
         body: Json<SyncBody>,
     ) -> Result<Private<SyncResults>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let now = Utc::now();
         // Every valid event is recorded at once (sharing commits); the answer keeps the order.
         let mut results: Vec<Option<SyncResult>> = Vec::with_capacity(body.0.events.len());
@@ -288,13 +287,12 @@ impl ProgressApi {
     #[oai(path = "/api/me/progress/:course", method = "get")]
     async fn course(
         &self,
-        request: &Request,
         credentials: Credentials,
         /// The course's slug.
         course: Path<SlugParam>,
     ) -> Result<Private<CourseDetailView>, ReadProgressError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let entry = catalog::course(&self.state, &course, &reader)?;
         let detail = read::course(&self.state.db, &entry, caller.user_id)
             .await?
