@@ -428,11 +428,13 @@ storage_test!(
         // seconds passed on a slow machine), while every client still has requests in flight.
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
-            let acks = acks.lock().unwrap();
-            if acks.events.len() + acks.lessons.len() >= 1500 {
+            let answered = {
+                let acks = acks.lock().unwrap();
+                acks.events.len() + acks.lessons.len()
+            };
+            if answered >= 1500 {
                 break;
             }
-            drop(acks);
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         server.child.kill().unwrap(); // SIGKILL
