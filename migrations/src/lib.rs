@@ -67,6 +67,9 @@ async fn connect_with(
     options
         .max_connections(max_connections)
         .min_connections(1)
+        // A connection is pinged before use only after it sat idle: pinging on every use
+        // doubled the round trips of a short query.
+        .test_before_acquire_if_idle_for(std::time::Duration::from_secs(30))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
