@@ -9,6 +9,7 @@ use academy_identity::{
     sign_in::{ProviderSettings, SignIn},
 };
 use academy_migrations::{Migrator, MigratorTrait};
+use academy_progress::recorder::Recorder;
 use anyhow::Context;
 use poem::{
     Endpoint, EndpointExt, Route,
@@ -43,7 +44,8 @@ impl Academy {
         let identity = identity_services(&config)?;
         let (enrollment, mailer) = enrollment_services(&config, &db).await?;
         let certificates = certificate_issuer(&config, &db).await?;
-        let state = AppState::load(db, identity, enrollment, mailer, certificates).await?;
+        let progress = progress_writers(&config).await?;
+        let state = AppState::load(db, identity, enrollment, mailer, certificates, progress).await?;
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))
@@ -182,6 +184,21 @@ async fn certificate_issuer(
     .context("ACADEMY_PUBLIC_URL must be an http:// or https:// URL (it names the issuer)")?;
     academy_progress::certificate::register_key(db, &issuing).await?;
     Ok(issuing)
+}
+
+/// The progress writers, on a pool of their own so that they never wait behind readers for a
+/// connection: one on SQLite (it has one write lock), `progress_writers` on PostgreSQL. On
+/// SQLite their commits are synced to disk (`synchronous = FULL`) before any event is answered.
+async fn progress_writers(config: &Config) -> anyhow::Result<Recorder> {
+    let writers = if config.uses_sqlite() {
+        1
+    } else {
+        config.progress_writers.max(1)
+    };
+    let pool = academy_migrations::connect_synced(&config.database_url(), writers)
+        .await
+        .context("connecting the progress writers")?;
+    Ok(Recorder::start(pool, usize::try_from(writers).unwrap_or(1)))
 }
 
 /// The identity services, from the configuration.

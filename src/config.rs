@@ -31,6 +31,9 @@ pub struct Config {
     pub content_poll_seconds: u64,
     /// Size of the database connection pool (`ACADEMY_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// Progress writers on PostgreSQL, each with a connection of its own; events that arrive
+    /// together share a commit (`ACADEMY_PROGRESS_WRITERS`). SQLite always has one.
+    pub progress_writers: u32,
     /// The address browsers reach this site at, e.g. `https://academy.ishr.ch`
     /// (`ACADEMY_PUBLIC_URL`): the base of sign-in callback URLs and of redirects after sign-in.
     pub public_url: String,
@@ -141,6 +144,7 @@ impl Default for Config {
             log: "info".to_owned(),
             content_poll_seconds: 30,
             db_max_connections: 16,
+            progress_writers: 2,
             public_url: "http://127.0.0.1:8080".to_owned(),
             providers: BTreeMap::new(),
             session_idle_minutes: 7 * 24 * 60,

@@ -1,7 +1,7 @@
 //! What every request handler and background task shares: the database pool, the current
 //! catalog snapshot with its search index, and the domain services built from the
-//! configuration (identity, the programme workflow, the mailer). Nothing here is an HTTP type, so a background task can hold the state without
-//! the web layer.
+//! configuration (identity, the programme workflow, the mailer, the progress writers). Nothing
+//! here is an HTTP type, so a background task can hold the state without the web layer.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use academy_courses::catalog::{Catalog, current_version};
 use academy_enrollment::{Workflow, mail::Mailer};
 use academy_identity::{SessionPolicy, rate_limit::SignInLimiter, sign_in::SignIn};
 use academy_progress::certificate::Issuing;
+use academy_progress::recorder::Recorder;
 use anyhow::Context;
 use arc_swap::ArcSwap;
 use sea_orm::DatabaseConnection;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub mailer: Option<Arc<Mailer>>,
     /// The certificate issuer: its signing key and DID.
     pub certificates: Arc<Issuing>,
+    /// Where progress events are recorded: group commit by the progress writers.
+    pub progress: Recorder,
 }
 
 /// The identity services, built from the configuration in `app.rs`.
@@ -47,6 +50,7 @@ impl AppState {
         enrollment: Workflow,
         mailer: Option<Mailer>,
         certificates: Issuing,
+        progress: Recorder,
     ) -> anyhow::Result<AppState> {
         let catalog = Catalog::load(&db).await.context("loading the catalog")?;
         Ok(AppState {
@@ -57,6 +61,7 @@ impl AppState {
             enrollment: Arc::new(enrollment),
             mailer: mailer.map(Arc::new),
             certificates: Arc::new(certificates),
+            progress,
         })
     }
 

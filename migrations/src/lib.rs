@@ -34,21 +34,49 @@ pub const SQLITE_BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_s
 /// Opens a connection pool to `url` (`sqlite://…` or `postgres://…`), with the settings the
 /// Academy relies on. SQLite, on every connection of the pool: write-ahead log, so readers never
 /// wait for the importer; a busy timeout, so writers wait for each other instead of failing;
-/// `secure_delete`, so deleted and overwritten values are zeroed in the file.
+/// `secure_delete`, so deleted and overwritten values are zeroed in the file;
+/// `synchronous = NORMAL`, so a commit survives a crash of the process but the last ones may be
+/// lost on a power loss (the log is synced at checkpoints).
 pub async fn connect(
     url: &str,
     max_connections: u32,
 ) -> Result<sea_orm::DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, false).await
+}
+
+/// Like [`connect`], but on SQLite every commit returns only once the write-ahead log is on
+/// disk (`synchronous = FULL`): what was committed survives a power loss too. For the progress
+/// writers, whose group commit shares that sync among every event of a batch.
+pub async fn connect_synced(
+    url: &str,
+    max_connections: u32,
+) -> Result<sea_orm::DatabaseConnection, DbErr> {
+    connect_with(url, max_connections, true).await
+}
+
+async fn connect_with(
+    url: &str,
+    max_connections: u32,
+    synced: bool,
+) -> Result<sea_orm::DatabaseConnection, DbErr> {
     use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+    let synchronous = if synced {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
     let mut options = sea_orm::ConnectOptions::new(url.to_owned());
     options
         .max_connections(max_connections)
         .min_connections(1)
+        // A connection is pinged before use only after it sat idle: pinging on every use
+        // doubled the round trips of a short query.
+        .test_before_acquire_if_idle_for(std::time::Duration::from_secs(30))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|sqlite| {
+        .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(synchronous)
                 .busy_timeout(SQLITE_BUSY_TIMEOUT)
                 .pragma("secure_delete", "ON")
         });

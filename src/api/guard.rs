@@ -295,6 +295,15 @@ pub async fn viewer(state: &AppState, request: &Request) -> Viewer {
             return anyone;
         }
     };
+    viewer_of(state, &caller).await
+}
+
+/// What signed-in `caller` may read (see [`reader`]), without authenticating them again.
+pub async fn reader_of(state: &AppState, caller: &Caller) -> Reader {
+    viewer_of(state, caller).await.reader
+}
+
+async fn viewer_of(state: &AppState, caller: &Caller) -> Viewer {
     let user = Some(caller.user_id);
     if caller.is(Role::Trainer) || caller.is(Role::Staff) {
         return Viewer {

@@ -21,6 +21,8 @@ pub fn shipped_courses() -> PathBuf {
 
 /// The data key of test apps (on PostgreSQL a key must be configured).
 pub const TEST_DATA_KEY: &str = "dGVzdC1kYXRhLWtleS0tLS0tLS0tLS0tLS0tLS0tLS0=";
+/// The certificate signing key of test apps: the Open Badges 3.0 test vector's key pair.
+pub const TEST_SIGNING_KEY: &str = "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZzsJiUsMHFMcx";
 
 /// An Academy served in-process on its own database.
 pub struct TestApp {
@@ -100,6 +102,7 @@ impl TestApp {
             content_poll_seconds: 0,
             db_max_connections: 4,
             data_key: Some(TEST_DATA_KEY.into()),
+            signing_key: Some(TEST_SIGNING_KEY.into()),
             jobs_interval_seconds: 0,
             ..Config::default()
         };

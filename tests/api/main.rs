@@ -19,6 +19,7 @@ mod limits;
 mod privacy;
 mod programmes;
 mod progress;
+mod progress_crash;
 mod search;
 mod server;
 mod storage;

@@ -52,11 +52,16 @@ impl IssuerKey {
     /// Reads a secret key written by [`IssuerKey::secret_multibase`].
     pub fn from_multibase(text: &str) -> Result<IssuerKey, BadSigningKey> {
         let bytes = multibase_bytes(text.trim()).ok_or(BadSigningKey)?;
-        let seed = bytes
-            .strip_prefix(&SECRET_PREFIX)
-            .and_then(|seed| <[u8; 32]>::try_from(seed).ok())
-            .ok_or(BadSigningKey)?;
-        Ok(IssuerKey::from_seed(seed))
+        let rest = bytes.strip_prefix(&SECRET_PREFIX).ok_or(BadSigningKey)?;
+        // The seed alone, or (as older `@digitalbazaar/ed25519-multikey` writes it) the seed
+        // followed by its public key, which must then match.
+        let (seed, public) = rest.split_at_checked(32).ok_or(BadSigningKey)?;
+        let seed = <[u8; 32]>::try_from(seed).map_err(|_| BadSigningKey)?;
+        let key = IssuerKey::from_seed(seed);
+        if !public.is_empty() && public != key.signing.verifying_key().as_bytes() {
+            return Err(BadSigningKey);
+        }
+        Ok(key)
     }
 
     /// Reads the key file at `path`, or creates it (owner-only, mode 0600) with a fresh key.
@@ -145,6 +150,11 @@ pub(crate) mod tests {
             IssuerKey::from_multibase(&key.secret_multibase()).map(|k| k.public_multibase());
         assert_eq!(again.ok(), Some(key.public_multibase()));
         assert!(public_key(&key.public_multibase()).is_some());
+        // The vector's own secretKeyMultibase (seed and public key).
+        let long = IssuerKey::from_multibase(
+            "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZzsJiUsMHFMcx",
+        );
+        assert_eq!(long.map(|k| k.public_multibase()).ok(), Some(key.public_multibase()));
     }
 
     #[test]

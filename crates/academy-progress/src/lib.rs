@@ -3,10 +3,12 @@
 //!
 //! Every event is stored once (keyed by the client's id for it, so a replayed batch changes
 //! nothing) with an xAPI verb (`experienced`, `completed`, `passed`, `failed`), and in the same
-//! transaction the state it leaves is updated: per lesson, per quiz and per course. Reads use
-//! that state and the current catalog, never the event log: progress follows a lesson's slug
-//! across content edits, a retired lesson stops counting, and a completion, recorded the moment
-//! it happens, is never taken away by a lesson added later.
+//! transaction the state it leaves is updated: per lesson, per quiz and per course. Events that
+//! arrive together share one transaction and one commit (`recorder`), each in its own
+//! savepoint, and are answered after the commit. Reads use that state and the current catalog,
+//! never the event log: progress follows a lesson's slug across content edits, a retired lesson
+//! stops counting, and a completion, recorded the moment it happens, is never taken away by a
+//! lesson added later.
 
 pub mod certificate;
 pub mod entity;
@@ -14,6 +16,7 @@ pub mod grade;
 pub mod privacy;
 pub mod read;
 pub mod record;
+pub mod recorder;
 
 use chrono::{DateTime, Utc};
 

@@ -1,7 +1,9 @@
-//! Recording progress: a lesson opened or completed, a quiz attempt graded, and a batch of
-//! events recorded offline. Each event is one transaction: the course's progress row first (it
-//! locks the person's course, so two events of one course never miss each other's completion),
-//! then the event (its unique key makes a replay a no-op), then the state it changes.
+//! Recording one progress event: a lesson opened or completed, or a quiz attempt graded. Each
+//! event is applied in a savepoint of a transaction that may hold other events too (the group
+//! commit of [`crate::recorder`]): the course's progress row first (it locks the person's course,
+//! so two events of one course never miss each other's completion), then the event (its unique
+//! key makes a replay a no-op), then the state it changes. A duplicate or a refused attempt rolls
+//! its savepoint back and leaves the other events of the transaction as they are.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,7 +12,7 @@ use academy_enrollment::enrolment::{Source, enrol_in};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     QuerySelect, Set, TransactionTrait,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
@@ -163,10 +165,10 @@ async fn enrol_if_public(
     Ok(())
 }
 
-/// Records that `user` opened (or, with `completed`, completed) lesson `slug` of `course` at
-/// `at`, as event `event` (a fresh id when recorded online).
-pub async fn lesson(
-    db: &DatabaseConnection,
+/// Records, in a savepoint of `db`, that `user` opened (or, with `completed`, completed) lesson
+/// `slug` of `course` at `at`, as event `event` (a fresh id when recorded online).
+pub(crate) async fn lesson(
+    db: &DatabaseTransaction,
     user: i32,
     course: &CourseEntry,
     slug: &str,
@@ -190,7 +192,7 @@ pub async fn lesson(
     } else {
         Verb::Experienced
     };
-    let tx = db.begin().await.context("starting a transaction")?;
+    let tx = db.begin().await.context("starting a savepoint")?;
     touch_course(&tx, user, course.id, at).await?;
     if !store_event(
         &tx,
@@ -241,7 +243,7 @@ pub async fn lesson(
     }
     enrol_if_public(&tx, user, course).await?;
     let done = complete_if_done(&tx, user, course, at).await?;
-    tx.commit().await.context("committing progress")?;
+    tx.commit().await.context("keeping progress")?;
     Ok(Recorded {
         fate: Fate::Accepted,
         course_completed_at: done,
@@ -260,10 +262,11 @@ async fn completed_at(
         .and_then(|r| r.completed_at))
 }
 
-/// Records a graded attempt of quiz `slug`: the attempt, the event, and the quiz's best result.
+/// Records, in a savepoint of `db`, a graded attempt of quiz `slug`: the attempt, the event,
+/// and the quiz's best result.
 #[allow(clippy::too_many_arguments)]
-pub async fn quiz_attempt(
-    db: &DatabaseConnection,
+pub(crate) async fn quiz_attempt(
+    db: &DatabaseTransaction,
     user: i32,
     course: &CourseEntry,
     slug: &str,
@@ -277,7 +280,7 @@ pub async fn quiz_attempt(
     } else {
         Verb::Failed
     };
-    let tx = db.begin().await.context("starting a transaction")?;
+    let tx = db.begin().await.context("starting a savepoint")?;
     touch_course(&tx, user, course.id, at).await?;
     if !store_event(
         &tx,
@@ -372,7 +375,7 @@ pub async fn quiz_attempt(
     }
     enrol_if_public(&tx, user, course).await?;
     let done = complete_if_done(&tx, user, course, at).await?;
-    tx.commit().await.context("committing an attempt")?;
+    tx.commit().await.context("keeping an attempt")?;
     Ok(Recorded {
         fate: Fate::Accepted,
         course_completed_at: done,

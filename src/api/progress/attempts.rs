@@ -1,6 +1,9 @@
 //! Quiz attempts, graded on the server.
 
-use academy_progress::{grade, record};
+use academy_progress::{
+    grade,
+    recorder::{Event, Item},
+};
 use chrono::Utc;
 use poem::Request;
 use poem_openapi::{OpenApi, param::Path, param::Query, payload::Json};
@@ -11,7 +14,7 @@ use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
-        guard::{Credentials, Private, private, reader},
+        guard::{Credentials, Private, private, reader_of},
         inputs::{LanguageTag, SlugParam},
         params,
     },
@@ -58,25 +61,30 @@ impl AttemptsApi {
     ) -> Result<Private<AttemptResult>, AttemptError> {
         let caller = credentials.caller(&self.state).await?;
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let catalog = self.state.catalog();
         let course = catalog.readable(&slug, &reader).map_err(Failure::from)?;
         let view = course
             .quiz_view(&quiz, &preference)
             .map_err(Failure::from)?;
         let graded = grade::grade(&view, &body.answers).map_err(Failure::from)?;
-        let recorded = record::quiz_attempt(
-            &self.state.db,
-            caller.user_id,
-            course,
-            &quiz,
-            &body.answers,
-            &graded,
-            Uuid::new_v4(),
-            Utc::now(),
-        )
-        .await
-        .map_err(Failure::from)?;
+        let event = Event {
+            user: caller.user_id,
+            course: course.clone(),
+            id: Uuid::new_v4(),
+            at: Utc::now(),
+            item: Item::Attempt {
+                slug: quiz.0.to_string(),
+                answers: body.0.answers,
+                graded: graded.clone(),
+            },
+        };
+        let recorded = self
+            .state
+            .progress
+            .record(event)
+            .await
+            .map_err(Failure::from)?;
         Ok(private(AttemptResult::new(
             graded,
             view.entry.pass_mark,

@@ -2,21 +2,25 @@
 //! have done, per course and in one course.
 
 use academy_courses::catalog::Reader;
-use academy_progress::{Fate, ProgressError, clamp, grade, read, record};
+use academy_progress::{
+    Fate, ProgressError, clamp, grade, read,
+    record::Recorded,
+    recorder::{Event, Item},
+};
 use chrono::{DateTime, Utc};
 use poem::Request;
 use poem_openapi::{OpenApi, param::Path, payload::Json};
 use uuid::Uuid;
 
 use super::views::{
-    CourseDetailView, FateView, LessonBody, ProgressList, Recorded, SyncBody, SyncEvent,
-    SyncResult, SyncResults, SyncVerb,
+    self, CourseDetailView, FateView, LessonBody, ProgressList, SyncBody, SyncEvent, SyncResult,
+    SyncResults, SyncVerb,
 };
 use crate::{
     api::{
         ApiTags, catalog,
         errors::{Failure, api_error},
-        guard::{Credentials, Private, private, reader},
+        guard::{Credentials, Private, private, reader_of},
         inputs::SlugParam,
         params,
     },
@@ -56,102 +60,122 @@ fn rejected(id: &str, code: &str, message: impl Into<String>) -> SyncResult {
     }
 }
 
+/// The fate of a recorded event as the sync answer states it.
+fn outcome(id: String, outcome: Result<Recorded, ProgressError>, score: Option<i32>) -> SyncResult {
+    match outcome {
+        Ok(recorded) => SyncResult {
+            id,
+            fate: match recorded.fate {
+                Fate::Accepted => FateView::Accepted,
+                Fate::Duplicate => FateView::Duplicate,
+            },
+            code: None,
+            message: None,
+            score: score.filter(|_| recorded.fate == Fate::Accepted),
+        },
+        Err(ProgressError::Other(e)) => {
+            let f = Failure::internal(&e);
+            rejected(&id, &f.body.code, "Not recorded; send it again later.")
+        }
+        Err(e) => {
+            let f = Failure::from(e);
+            rejected(&id, &f.body.code, f.body.message)
+        }
+    }
+}
+
+/// One offline event, checked (and a quiz attempt graded): ready to record, or its answer.
+enum Checked {
+    Ready(Event, Option<i32>),
+    Refused(SyncResult),
+}
+
 impl ProgressApi {
-    /// Records one offline event; never fails the batch.
-    async fn sync_one(
+    /// Checks one offline event and grades an attempt; never fails the batch.
+    fn check_one(
         &self,
         request: &Request,
         user: i32,
         reader: &Reader,
-        event: SyncEvent,
+        event: &SyncEvent,
         now: DateTime<Utc>,
-    ) -> SyncResult {
+    ) -> Checked {
+        let refuse =
+            |code: &str, message: String| Checked::Refused(rejected(&event.id, code, message));
         let Ok(id) = Uuid::parse_str(&event.id) else {
-            return rejected(&event.id, "invalid_event_id", "An event id is a UUID.");
+            return refuse("invalid_event_id", "An event id is a UUID.".into());
         };
         let at = match event.at.as_deref().map(DateTime::parse_from_rfc3339) {
             None => None,
             Some(Ok(at)) => Some(at.with_timezone(&Utc)),
-            Some(Err(_)) => {
-                return rejected(&event.id, "invalid_time", "`at` is an RFC 3339 instant.");
-            }
+            Some(Err(_)) => return refuse("invalid_time", "`at` is an RFC 3339 instant.".into()),
         };
         let at = clamp(at, now);
         let course = match catalog::course(&self.state, &event.course, reader) {
             Ok(course) => course,
-            Err(failure) => return rejected(&event.id, &failure.body.code, failure.body.message),
+            Err(failure) => return refuse(&failure.body.code, failure.body.message),
         };
-        let outcome = match event.verb {
+        let (item, score) = match event.verb {
             SyncVerb::Experienced | SyncVerb::Completed => {
                 let Some(lesson) = event.lesson.as_deref() else {
-                    return rejected(&event.id, "missing_lesson", "This verb needs a `lesson`.");
+                    return refuse("missing_lesson", "This verb needs a `lesson`.".into());
                 };
                 let completed = event.verb == SyncVerb::Completed;
-                record::lesson(&self.state.db, user, &course, lesson, completed, id, at)
-                    .await
-                    .map(|r| (r, None))
+                (
+                    Item::Lesson {
+                        slug: lesson.to_owned(),
+                        completed,
+                    },
+                    None,
+                )
             }
             SyncVerb::Attempted => {
                 let (Some(quiz), Some(answers)) = (event.quiz.as_deref(), event.answers.as_ref())
                 else {
-                    return rejected(
-                        &event.id,
+                    return refuse(
                         "missing_quiz",
-                        "An attempt needs a `quiz` and its `answers`.",
+                        "An attempt needs a `quiz` and its `answers`.".into(),
                     );
                 };
                 let preference = match params::preference(request, None) {
                     Ok(p) => p,
-                    Err(f) => return rejected(&event.id, &f.body.code, f.body.message),
+                    Err(f) => return refuse(&f.body.code, f.body.message),
                 };
                 let view = match course.quiz_view(quiz, &preference) {
                     Ok(view) => view,
                     Err(e) => {
                         let f = Failure::from(e);
-                        return rejected(&event.id, &f.body.code, f.body.message);
+                        return refuse(&f.body.code, f.body.message);
                     }
                 };
-                match grade::grade(&view, answers) {
-                    Ok(graded) => record::quiz_attempt(
-                        &self.state.db,
-                        user,
-                        &course,
-                        quiz,
-                        answers,
-                        &graded,
-                        id,
-                        at,
-                    )
-                    .await
-                    .map(|r| (r, Some(graded.score))),
-                    Err(e) => Err(e),
-                }
-            }
-        };
-        match outcome {
-            Ok((recorded, score)) => SyncResult {
-                id: event.id,
-                fate: match recorded.fate {
-                    Fate::Accepted => FateView::Accepted,
-                    Fate::Duplicate => FateView::Duplicate,
-                },
-                code: None,
-                message: None,
-                score: score.filter(|_| recorded.fate == Fate::Accepted),
-            },
-            Err(ProgressError::Other(e)) => {
-                let f = Failure::internal(&e);
-                rejected(
-                    &event.id,
-                    &f.body.code,
-                    "Not recorded; send it again later.",
+                let graded = match grade::grade(&view, answers) {
+                    Ok(graded) => graded,
+                    Err(e) => {
+                        let f = Failure::from(e);
+                        return refuse(&f.body.code, f.body.message);
+                    }
+                };
+                let score = graded.score;
+                (
+                    Item::Attempt {
+                        slug: quiz.to_owned(),
+                        answers: answers.clone(),
+                        graded,
+                    },
+                    Some(score),
                 )
             }
-            Err(e) => {
-                let f = Failure::from(e);
-                rejected(&event.id, &f.body.code, f.body.message)
-            }
-        }
+        };
+        Checked::Ready(
+            Event {
+                user,
+                course,
+                id,
+                at,
+                item,
+            },
+            score,
+        )
     }
 }
 
@@ -165,29 +189,33 @@ impl ProgressApi {
     #[oai(path = "/api/me/progress/:course/lessons/:lesson", method = "put")]
     async fn lesson(
         &self,
-        request: &Request,
         credentials: Credentials,
         /// The course's slug.
         course: Path<SlugParam>,
         /// The lesson's slug.
         lesson: Path<SlugParam>,
         body: Json<LessonBody>,
-    ) -> Result<Private<Recorded>, RecordError> {
+    ) -> Result<Private<views::Recorded>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let entry = catalog::course(&self.state, &course, &reader)?;
-        let recorded = record::lesson(
-            &self.state.db,
-            caller.user_id,
-            &entry,
-            &lesson,
-            body.completed,
-            Uuid::new_v4(),
-            Utc::now(),
-        )
-        .await
-        .map_err(Failure::from)?;
-        Ok(private(Recorded {
+        let event = Event {
+            user: caller.user_id,
+            course: entry.clone(),
+            id: Uuid::new_v4(),
+            at: Utc::now(),
+            item: Item::Lesson {
+                slug: lesson.0.to_string(),
+                completed: body.completed,
+            },
+        };
+        let recorded = self
+            .state
+            .progress
+            .record(event)
+            .await
+            .map_err(Failure::from)?;
+        Ok(private(views::Recorded {
             course: entry.slug.clone(),
             lesson: lesson.0.to_string(),
             completed: body.completed,
@@ -210,15 +238,29 @@ impl ProgressApi {
         body: Json<SyncBody>,
     ) -> Result<Private<SyncResults>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let now = Utc::now();
-        let mut results = Vec::with_capacity(body.0.events.len());
+        // Every valid event is recorded at once (sharing commits); the answer keeps the order.
+        let mut results: Vec<Option<SyncResult>> = Vec::with_capacity(body.0.events.len());
+        let mut ready = Vec::new();
+        let mut pending = Vec::new();
         for event in body.0.events {
-            results.push(
-                self.sync_one(request, caller.user_id, &reader, event, now)
-                    .await,
-            );
+            match self.check_one(request, caller.user_id, &reader, &event, now) {
+                Checked::Ready(checked, score) => {
+                    pending.push((results.len(), event.id, score));
+                    ready.push(checked);
+                    results.push(None);
+                }
+                Checked::Refused(result) => results.push(Some(result)),
+            }
         }
+        let recorded = self.state.progress.record_all(ready).await;
+        for ((at, id, score), recorded) in pending.into_iter().zip(recorded) {
+            if let Some(slot) = results.get_mut(at) {
+                *slot = Some(outcome(id, recorded, score));
+            }
+        }
+        let results = results.into_iter().flatten().collect();
         Ok(private(SyncResults { results }))
     }
 
@@ -245,13 +287,12 @@ impl ProgressApi {
     #[oai(path = "/api/me/progress/:course", method = "get")]
     async fn course(
         &self,
-        request: &Request,
         credentials: Credentials,
         /// The course's slug.
         course: Path<SlugParam>,
     ) -> Result<Private<CourseDetailView>, ReadProgressError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader(&self.state, request).await;
+        let reader = reader_of(&self.state, &caller).await;
         let entry = catalog::course(&self.state, &course, &reader)?;
         let detail = read::course(&self.state.db, &entry, caller.user_id)
             .await?
