@@ -6,7 +6,7 @@ use academy_identity::{
 };
 use poem_openapi::{Object, types::MaybeUndefined};
 
-use crate::privacy::DataExport;
+use crate::{api::json_string::JsonString, privacy::DataExport};
 
 fn text<T: academy_identity::profile::ProfileValue>(value: &Option<T>) -> Option<String> {
     value.as_ref().map(|v| v.as_str().to_owned())
@@ -84,19 +84,19 @@ pub struct Me {
 /// A change to the profile: an absent field stays, `null` clears it, a value sets it.
 #[derive(Debug, Object)]
 pub struct ProfilePatch {
-    display_name: MaybeUndefined<String>,
-    language: MaybeUndefined<String>,
-    country: MaybeUndefined<String>,
-    gender: MaybeUndefined<String>,
-    organisation_type: MaybeUndefined<String>,
-    thematic_focus: MaybeUndefined<String>,
+    display_name: MaybeUndefined<JsonString>,
+    language: MaybeUndefined<JsonString>,
+    country: MaybeUndefined<JsonString>,
+    gender: MaybeUndefined<JsonString>,
+    organisation_type: MaybeUndefined<JsonString>,
+    thematic_focus: MaybeUndefined<JsonString>,
 }
 
-fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {
+fn patch(value: MaybeUndefined<JsonString>) -> Option<Option<String>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
+        MaybeUndefined::Value(v) => Some(Some(v.into_inner())),
     }
 }
 

@@ -130,7 +130,7 @@ impl ProgressApi {
         };
         match outcome {
             Ok((recorded, score)) => SyncResult {
-                id: event.id,
+                id: event.id.into(),
                 fate: match recorded.fate {
                     Fate::Accepted => FateView::Accepted,
                     Fate::Duplicate => FateView::Duplicate,
