@@ -224,4 +224,24 @@ async fn a_number_or_boolean_where_text_is_required_is_a_400_on_every_body() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
+
+    // `null` clears a profile field, and the document says a field may be `null`.
+    let spec = app.get("/openapi.json").await.json();
+    let fields = spec["components"]["schemas"]["ProfilePatch"]["properties"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(fields.len(), 6);
+    for (name, schema) in fields {
+        assert_eq!(schema["nullable"], true, "{name}");
+    }
+    let reply = admin
+        .send(
+            &app,
+            Method::PATCH,
+            "/api/me",
+            Some(json!({ "country": null })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
 }

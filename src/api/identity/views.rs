@@ -84,11 +84,17 @@ pub struct Me {
 /// A change to the profile: an absent field stays, `null` clears it, a value sets it.
 #[derive(Debug, Object)]
 pub struct ProfilePatch {
+    #[oai(nullable)]
     display_name: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
     language: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
     country: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
     gender: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
     organisation_type: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
     thematic_focus: MaybeUndefined<JsonString>,
 }
 
