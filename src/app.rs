@@ -45,7 +45,8 @@ impl Academy {
         let (enrollment, mailer) = enrollment_services(&config, &db).await?;
         let certificates = certificate_issuer(&config, &db).await?;
         let progress = progress_writers(&config).await?;
-        let state = AppState::load(db, identity, enrollment, mailer, certificates, progress).await?;
+        let state =
+            AppState::load(db, identity, enrollment, mailer, certificates, progress).await?;
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))

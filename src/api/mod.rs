@@ -8,6 +8,7 @@ pub mod guard;
 pub mod health;
 pub mod identity;
 pub mod inputs;
+pub mod json_string;
 pub mod params;
 pub mod programmes;
 pub mod progress;

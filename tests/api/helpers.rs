@@ -22,7 +22,8 @@ pub fn shipped_courses() -> PathBuf {
 /// The data key of test apps (on PostgreSQL a key must be configured).
 pub const TEST_DATA_KEY: &str = "dGVzdC1kYXRhLWtleS0tLS0tLS0tLS0tLS0tLS0tLS0=";
 /// The certificate signing key of test apps: the Open Badges 3.0 test vector's key pair.
-pub const TEST_SIGNING_KEY: &str = "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZzsJiUsMHFMcx";
+pub const TEST_SIGNING_KEY: &str =
+    "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZzsJiUsMHFMcx";
 
 /// An Academy served in-process on its own database.
 pub struct TestApp {

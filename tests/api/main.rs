@@ -4,6 +4,7 @@
 
 mod authz;
 mod catalog;
+mod certificates;
 mod cli;
 mod connections;
 mod edge;

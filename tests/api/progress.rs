@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 
 use crate::{helpers::TestApp, identity_support::Person};
 
-const COURSE: &str = "universal-periodic-review";
+pub(crate) const COURSE: &str = "universal-periodic-review";
 
 /// The right answers of quiz `quiz` of `course`, from the loaded catalog.
-fn right_answers(app: &TestApp, course: &str, quiz: &str) -> Value {
+pub(crate) fn right_answers(app: &TestApp, course: &str, quiz: &str) -> Value {
     let catalog = app.academy.state.catalog();
     let course = catalog
         .readable(course, &academy_courses::catalog::Reader::Organiser)
@@ -31,7 +31,7 @@ fn right_answers(app: &TestApp, course: &str, quiz: &str) -> Value {
     json!({ "answers": answers })
 }
 
-fn lessons_and_quizzes(app: &TestApp, course: &str) -> (Vec<String>, Vec<String>) {
+pub(crate) fn lessons_and_quizzes(app: &TestApp, course: &str) -> (Vec<String>, Vec<String>) {
     let catalog = app.academy.state.catalog();
     let course = catalog
         .readable(course, &academy_courses::catalog::Reader::Organiser)
@@ -42,7 +42,7 @@ fn lessons_and_quizzes(app: &TestApp, course: &str) -> (Vec<String>, Vec<String>
     )
 }
 
-async fn complete(app: &TestApp, who: &Person, lesson: &str) -> Value {
+pub(crate) async fn complete(app: &TestApp, who: &Person, lesson: &str) -> Value {
     let reply = who
         .send(
             app,
@@ -60,7 +60,12 @@ async fn complete(app: &TestApp, who: &Person, lesson: &str) -> Value {
     reply.json()
 }
 
-async fn attempt(app: &TestApp, who: &Person, quiz: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn attempt(
+    app: &TestApp,
+    who: &Person,
+    quiz: &str,
+    body: Value,
+) -> (StatusCode, Value) {
     let reply = who
         .send(
             app,

@@ -154,7 +154,10 @@ pub(crate) mod tests {
         let long = IssuerKey::from_multibase(
             "zrv2bqTbNwCTsRrHFcJCPjVAduh4Ezcnoq1A3ZxH1GWTNkxipLVuaAoMFmze2gFN9oNXfJjufxSHWVZzsJiUsMHFMcx",
         );
-        assert_eq!(long.map(|k| k.public_multibase()).ok(), Some(key.public_multibase()));
+        assert_eq!(
+            long.map(|k| k.public_multibase()).ok(),
+            Some(key.public_multibase())
+        );
     }
 
     #[test]

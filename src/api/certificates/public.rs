@@ -258,7 +258,8 @@ impl CertificatesApi {
     ) -> Result<Json<super::views::RevokedView>, RevokeError> {
         let caller = credentials.caller_as(&self.state, Role::Staff).await?;
         let reason = body.reason.trim();
-        if reason.is_empty() || reason.chars().any(char::is_control) {
+        if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control)
+        {
             return Err(Failure::bad_request(
                 "invalid_reason",
                 "give a reason of 1–500 characters, without control characters",

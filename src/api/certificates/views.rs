@@ -7,6 +7,8 @@ use academy_progress::certificate::Held;
 use chrono::{DateTime, SecondsFormat, Utc};
 use poem_openapi::{Enum, Object};
 
+use crate::api::json_string::JsonString;
+
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
@@ -54,8 +56,7 @@ pub struct ClaimBody {
     pub name: NameChoice,
     /// The name to print with `name: other` (1–100 characters, no control or invisible
     /// characters).
-    #[oai(validator(max_length = 100))]
-    pub other_name: Option<String>,
+    pub other_name: Option<JsonString>,
     /// The language of the certificate's texts and page; the course's default language when
     /// absent or when the course has no text in it.
     pub lang: Option<CertificateLanguage>,
@@ -65,8 +66,7 @@ pub struct ClaimBody {
 #[derive(Debug, Object)]
 pub struct RevokeBody {
     /// Shown to the holder (1–500 characters).
-    #[oai(validator(min_length = 1, max_length = 500))]
-    pub reason: String,
+    pub reason: JsonString,
 }
 
 /// One of one's certificates.

@@ -6,7 +6,7 @@ use academy_identity::{
 };
 use poem_openapi::{Object, types::MaybeUndefined};
 
-use crate::privacy::DataExport;
+use crate::{api::json_string::JsonString, privacy::DataExport};
 
 fn text<T: academy_identity::profile::ProfileValue>(value: &Option<T>) -> Option<String> {
     value.as_ref().map(|v| v.as_str().to_owned())
@@ -84,19 +84,25 @@ pub struct Me {
 /// A change to the profile: an absent field stays, `null` clears it, a value sets it.
 #[derive(Debug, Object)]
 pub struct ProfilePatch {
-    display_name: MaybeUndefined<String>,
-    language: MaybeUndefined<String>,
-    country: MaybeUndefined<String>,
-    gender: MaybeUndefined<String>,
-    organisation_type: MaybeUndefined<String>,
-    thematic_focus: MaybeUndefined<String>,
+    #[oai(nullable)]
+    display_name: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
+    language: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
+    country: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
+    gender: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
+    organisation_type: MaybeUndefined<JsonString>,
+    #[oai(nullable)]
+    thematic_focus: MaybeUndefined<JsonString>,
 }
 
-fn patch(value: MaybeUndefined<String>) -> Option<Option<String>> {
+fn patch(value: MaybeUndefined<JsonString>) -> Option<Option<String>> {
     match value {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
+        MaybeUndefined::Value(v) => Some(Some(v.into_inner())),
     }
 }
 

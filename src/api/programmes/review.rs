@@ -229,7 +229,7 @@ impl ReviewApi {
             *id,
             ReviewInput {
                 scores: body.scores,
-                comment: body.comment,
+                comment: body.comment.map(String::from),
                 conflict: body.conflict_of_interest,
             },
         )

@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use poem_openapi::{Enum, Object};
 use serde_json::Value;
 
-use crate::api::errors::Failure;
+use crate::api::{errors::Failure, json_string::JsonString};
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339()
@@ -64,27 +64,27 @@ fn parse_language(field: &str, tag: &str) -> Result<Language, Failure> {
 
 fn labels_in(
     field: &str,
-    labels: BTreeMap<String, String>,
+    labels: BTreeMap<String, JsonString>,
 ) -> Result<BTreeMap<Language, String>, Failure> {
     labels
         .into_iter()
-        .map(|(tag, label)| Ok((parse_language(field, &tag)?, label)))
+        .map(|(tag, label)| Ok((parse_language(field, &tag)?, label.into_inner())))
         .collect()
 }
 
-fn labels_out(labels: &BTreeMap<Language, String>) -> BTreeMap<String, String> {
+fn labels_out(labels: &BTreeMap<Language, String>) -> BTreeMap<String, JsonString> {
     labels
         .iter()
-        .map(|(l, text)| (l.as_str().to_owned(), text.clone()))
+        .map(|(l, text)| (l.as_str().to_owned(), text.as_str().into()))
         .collect()
 }
 
 /// An edition's title and description in one language.
 #[derive(Debug, Clone, Object)]
 pub struct ProgrammeText {
-    pub title: String,
+    pub title: JsonString,
     #[oai(default)]
-    pub description: String,
+    pub description: JsonString,
 }
 
 /// Key dates of an edition (`YYYY-MM-DD`, each optional).
@@ -92,13 +92,13 @@ pub struct ProgrammeText {
 #[oai(skip_serializing_if_is_none)]
 pub struct KeyDatesView {
     #[oai(nullable)]
-    pub distance_course_starts: Option<String>,
+    pub distance_course_starts: Option<JsonString>,
     #[oai(nullable)]
-    pub distance_course_ends: Option<String>,
+    pub distance_course_ends: Option<JsonString>,
     #[oai(nullable)]
-    pub geneva_starts: Option<String>,
+    pub geneva_starts: Option<JsonString>,
     #[oai(nullable)]
-    pub geneva_ends: Option<String>,
+    pub geneva_ends: Option<JsonString>,
 }
 
 impl KeyDatesView {
@@ -120,7 +120,7 @@ impl KeyDatesView {
 
 impl From<&KeyDates> for KeyDatesView {
     fn from(d: &KeyDates) -> Self {
-        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        let text = |d: Option<NaiveDate>| d.map(|d| d.to_string().into());
         KeyDatesView {
             distance_course_starts: text(d.distance_course_starts),
             distance_course_ends: text(d.distance_course_ends),
@@ -134,9 +134,9 @@ impl From<&KeyDates> for KeyDatesView {
 #[derive(Debug, Clone, Object)]
 pub struct CriterionView {
     /// Stable id: 1 to 64 of `a-z`, `0-9`, `_`, `-`.
-    pub id: String,
+    pub id: JsonString,
     /// The label per language (`en`, `fr`, …).
-    pub label: BTreeMap<String, String>,
+    pub label: BTreeMap<String, JsonString>,
 }
 
 fn default_criteria() -> Vec<Criterion> {
@@ -159,7 +159,7 @@ fn criteria_in(criteria: Vec<CriterionView>) -> Result<Vec<Criterion>, Failure> 
         .map(|c| {
             Ok(Criterion {
                 label: labels_in(&format!("criteria.{}", c.id), c.label)?,
-                id: c.id,
+                id: c.id.into_inner(),
             })
         })
         .collect()
@@ -212,8 +212,8 @@ impl From<QuestionKind> for QuestionKindView {
 /// One choice of a choice question.
 #[derive(Debug, Clone, Object)]
 pub struct FormChoice {
-    pub id: String,
-    pub label: BTreeMap<String, String>,
+    pub id: JsonString,
+    pub label: BTreeMap<String, JsonString>,
 }
 
 /// One question of the application form.
@@ -221,10 +221,10 @@ pub struct FormChoice {
 #[oai(skip_serializing_if_is_none)]
 pub struct FormQuestion {
     /// Stable id, used as the key of its answer: 1 to 64 of `a-z`, `0-9`, `_`, `-`.
-    pub id: String,
+    pub id: JsonString,
     pub kind: QuestionKindView,
     /// The label per language (`en`, `fr`, …).
-    pub label: BTreeMap<String, String>,
+    pub label: BTreeMap<String, JsonString>,
     #[oai(default)]
     pub required: bool,
     /// The most characters an answer may have (default 200; long text 4,000).
@@ -261,11 +261,11 @@ impl FormView {
                         .map(|c| {
                             Ok(Choice {
                                 label: labels_in(&field, c.label)?,
-                                id: c.id,
+                                id: c.id.into_inner(),
                             })
                         })
                         .collect::<Result<_, Failure>>()?,
-                    id: q.id,
+                    id: q.id.into_inner(),
                     kind: q.kind.into(),
                     required: q.required,
                     max_length: q.max_length,
@@ -284,7 +284,7 @@ impl From<&Form> for FormView {
                 .questions
                 .iter()
                 .map(|q| FormQuestion {
-                    id: q.id.clone(),
+                    id: q.id.as_str().into(),
                     kind: q.kind.into(),
                     label: labels_out(&q.label),
                     required: q.required,
@@ -294,7 +294,7 @@ impl From<&Form> for FormView {
                         .choices
                         .iter()
                         .map(|c| FormChoice {
-                            id: c.id.clone(),
+                            id: c.id.as_str().into(),
                             label: labels_out(&c.label),
                         })
                         .collect(),
@@ -311,8 +311,8 @@ fn texts_in(texts: BTreeMap<String, ProgrammeText>) -> Result<BTreeMap<Language,
             Ok((
                 parse_language("texts", &tag)?,
                 Text {
-                    title: t.title,
-                    description: t.description,
+                    title: t.title.into_inner(),
+                    description: t.description.into_inner(),
                 },
             ))
         })
@@ -324,13 +324,13 @@ fn texts_in(texts: BTreeMap<String, ProgrammeText>) -> Result<BTreeMap<Language,
 #[oai(skip_serializing_if_is_none)]
 pub struct NewProgramme {
     /// The edition's address: 3 to 80 of `a-z`, `0-9`, `-`, e.g. `hrdap-2027`.
-    pub slug: String,
+    pub slug: JsonString,
     /// Title and description per language (`en`, `fr`, `es`, …), at least one.
     pub texts: BTreeMap<String, ProgrammeText>,
     /// When applications open (RFC 3339).
-    pub opens_at: String,
+    pub opens_at: JsonString,
     /// When applications close (RFC 3339), judged by the server's clock.
-    pub closes_at: String,
+    pub closes_at: JsonString,
     /// Places in the cohort (1 to 1000).
     pub places: i32,
     /// How many may wait on the waitlist (0 to 1000).
@@ -344,7 +344,7 @@ pub struct NewProgramme {
     pub blind_review: bool,
     /// The courses of the mandatory distance course (public or cohort-only), by slug.
     #[oai(default)]
-    pub courses: Vec<String>,
+    pub courses: Vec<JsonString>,
     #[oai(default)]
     pub key_dates: KeyDatesView,
     /// Account ids of the trainers assigned (a trainer who creates an edition is assigned).
@@ -366,7 +366,7 @@ impl NewProgramme {
             waitlist_length: self.waitlist_length,
             offer_reply_days: self.offer_reply_days.unwrap_or(7),
             blind_review: self.blind_review,
-            courses: self.courses,
+            courses: self.courses.into_iter().map(String::from).collect(),
             key_dates: self.key_dates.parse()?,
             trainers: self.trainers,
             criteria: match self.criteria {
@@ -374,7 +374,7 @@ impl NewProgramme {
                 None => default_criteria(),
             },
             form: self.form.parse()?,
-            slug: self.slug,
+            slug: self.slug.into_inner(),
         })
     }
 }
@@ -387,9 +387,9 @@ pub struct ProgrammePatch {
     #[oai(nullable)]
     pub texts: Option<BTreeMap<String, ProgrammeText>>,
     #[oai(nullable)]
-    pub opens_at: Option<String>,
+    pub opens_at: Option<JsonString>,
     #[oai(nullable)]
-    pub closes_at: Option<String>,
+    pub closes_at: Option<JsonString>,
     #[oai(nullable)]
     pub places: Option<i32>,
     #[oai(nullable)]
@@ -399,7 +399,7 @@ pub struct ProgrammePatch {
     #[oai(nullable)]
     pub blind_review: Option<bool>,
     #[oai(nullable)]
-    pub courses: Option<Vec<String>>,
+    pub courses: Option<Vec<JsonString>>,
     #[oai(nullable)]
     pub key_dates: Option<KeyDatesView>,
     #[oai(nullable)]
@@ -430,7 +430,9 @@ impl ProgrammePatch {
             waitlist_length: self.waitlist_length,
             offer_reply_days: self.offer_reply_days,
             blind_review: self.blind_review,
-            courses: self.courses,
+            courses: self
+                .courses
+                .map(|c| c.into_iter().map(String::from).collect()),
             key_dates: self.key_dates.map(KeyDatesView::parse).transpose()?,
             trainers: self.trainers,
             criteria: self.criteria.map(criteria_in).transpose()?,
@@ -480,8 +482,8 @@ impl ProgrammeView {
                     (
                         l.as_str().to_owned(),
                         ProgrammeText {
-                            title: t.title.clone(),
-                            description: t.description.clone(),
+                            title: t.title.as_str().into(),
+                            description: t.description.as_str().into(),
                         },
                     )
                 })
@@ -498,7 +500,7 @@ impl ProgrammeView {
                 .criteria
                 .iter()
                 .map(|c| CriterionView {
-                    id: c.id.clone(),
+                    id: c.id.as_str().into(),
                     label: labels_out(&c.label),
                 })
                 .collect(),
@@ -573,7 +575,7 @@ pub struct DraftBody {
     /// The language of the application and of its notifications (`en`, `fr`, `es`, …;
     /// default `en`).
     #[oai(nullable)]
-    pub language: Option<String>,
+    pub language: Option<JsonString>,
 }
 
 /// My application to an edition.
@@ -754,7 +756,7 @@ pub struct ReviewBody {
     #[oai(default)]
     pub scores: BTreeMap<String, i64>,
     #[oai(nullable)]
-    pub comment: Option<String>,
+    pub comment: Option<JsonString>,
     /// Declares a conflict of interest: no score, and the application is closed to you.
     #[oai(default)]
     pub conflict_of_interest: bool,
@@ -777,7 +779,7 @@ pub struct DecisionBody {
     pub decision: DecisionKind,
     /// For an offer: the reply deadline (RFC 3339; default: the edition's reply period).
     #[oai(nullable)]
-    pub reply_by: Option<String>,
+    pub reply_by: Option<JsonString>,
 }
 
 /// A course of the distance course, for one participant.

@@ -257,7 +257,7 @@ impl ProgressApi {
         let recorded = self.state.progress.record_all(ready).await;
         for ((at, id, score), recorded) in pending.into_iter().zip(recorded) {
             if let Some(slot) = results.get_mut(at) {
-                *slot = Some(outcome(id, recorded, score));
+                *slot = Some(outcome(id.into(), recorded, score));
             }
         }
         let results = results.into_iter().flatten().collect();

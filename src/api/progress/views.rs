@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use poem_openapi::{Enum, Object};
 use serde_json::Value;
 
+use crate::api::json_string::JsonString;
+
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339()
 }
@@ -205,18 +207,18 @@ pub enum SyncVerb {
 #[derive(Debug, Object)]
 pub struct SyncEvent {
     /// The client's id for the event (a UUID): sending it again changes nothing.
-    pub id: String,
-    pub course: String,
+    pub id: JsonString,
+    pub course: JsonString,
     /// The lesson (for `experienced`, `completed`).
     #[oai(nullable)]
-    pub lesson: Option<String>,
+    pub lesson: Option<JsonString>,
     /// The quiz (for `attempted`).
     #[oai(nullable)]
-    pub quiz: Option<String>,
+    pub quiz: Option<JsonString>,
     pub verb: SyncVerb,
     /// When it happened on the client (RFC 3339); later than now counts as now.
     #[oai(nullable)]
-    pub at: Option<String>,
+    pub at: Option<JsonString>,
     /// A quiz attempt's answers.
     #[oai(nullable)]
     pub answers: Option<BTreeMap<String, Value>>,
