@@ -318,6 +318,64 @@ fn matrix(subject: i32, application: i64) -> Vec<Row> {
             "/api/me/notifications/0/read",
             [401, 404, 404, 404, 404],
         ),
+        // Certificates: an id no certificate has, so nothing changes.
+        row(
+            M::GET,
+            "/.well-known/did.json",
+            "/.well-known/did.json",
+            PUBLIC,
+        ),
+        row(
+            M::GET,
+            "/api/certificates/{id}",
+            "/api/certificates/00000000-0000-4000-8000-000000000000",
+            [404; 5],
+        ),
+        row(
+            M::GET,
+            "/api/certificates/status/{list}",
+            "/api/certificates/status/1",
+            PUBLIC,
+        ),
+        Row {
+            body: Some(json!({"issuer": "did:web:elsewhere.example"})),
+            ..row(
+                M::POST,
+                "/api/certificates/verify",
+                "/api/certificates/verify",
+                PUBLIC,
+            )
+        },
+        row(
+            M::GET,
+            "/certificates/{id}",
+            "/certificates/not-a-uuid",
+            [400; 5],
+        ),
+        Row {
+            body: Some(json!({"reason": "matrix"})),
+            ..row(
+                M::POST,
+                "/api/certificates/{id}/revoke",
+                "/api/certificates/00000000-0000-4000-8000-000000000000/revoke",
+                [401, 403, 403, 404, 404],
+            )
+        },
+        row(
+            M::GET,
+            "/api/me/certificates",
+            "/api/me/certificates",
+            SIGNED_IN,
+        ),
+        Row {
+            body: Some(json!({"name": "none"})),
+            ..row(
+                M::POST,
+                "/api/me/certificates/{id}/claim",
+                "/api/me/certificates/00000000-0000-4000-8000-000000000000/claim",
+                [401, 404, 404, 404, 404],
+            )
+        },
     ]
 }
 

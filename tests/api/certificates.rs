@@ -270,3 +270,59 @@ storage_test!(
         assert_eq!((code, out.as_str()), (Some(1), "not verified"), "{err}");
     }
 );
+
+/// The page as headless Chromium renders it (its DOM after loading), from a real listener.
+fn chromium_dom(url: &str) -> String {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--dump-dom",
+            url,
+        ])
+        .output()
+        .expect("chromium runs (scripts/test installs Debian's chromium)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+storage_test!(
+    a_browser_shows_the_verification_page_valid_then_revoked,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let learner = app.person("Learner", &[]).await;
+        let staff = app.person("Staff", &[Role::Staff]).await;
+        let id = complete_course(&app, &learner).await;
+        let (status, _) = claim(&app, &learner, &id, json!({"name": "other", "other_name": "Amal", "lang": "es"})).await;
+        assert_eq!(status, StatusCode::OK);
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let endpoint = app.academy.endpoint();
+        let server = tokio::spawn(async move {
+            poem::Server::new_with_acceptor(poem::listener::TcpAcceptor::from_tokio(listener).unwrap())
+                .run(endpoint)
+                .await
+        });
+        let url = format!("http://127.0.0.1:{port}/certificates/{id}");
+        let dom = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || chromium_dom(&url)).await.unwrap()
+        };
+        assert!(dom.contains("Este certificado es válido"), "{dom}");
+        assert!(dom.contains("Amal"), "{dom}");
+        assert!(dom.contains("class=\"status valid\""), "{dom}");
+
+        let revoked = staff
+            .send(&app, Method::POST, &format!("/api/certificates/{id}/revoke"), Some(json!({"reason": "test"})))
+            .await;
+        assert_eq!(revoked.status, StatusCode::OK);
+        let dom = tokio::task::spawn_blocking(move || chromium_dom(&url)).await.unwrap();
+        assert!(dom.contains("La ISHR Academy revocó este certificado"), "{dom}");
+        assert!(dom.contains("class=\"status revoked\""), "{dom}");
+        server.abort();
+    }
+);
