@@ -206,7 +206,8 @@ fn date(at: Option<&str>) -> Option<String> {
 
 /// The printed name (the `name` identity object), if the holder chose one.
 fn holder_name(credential: &Value) -> Option<&str> {
-    credential["credentialSubject"]["identifier"]
+    credential
+        .pointer("/credentialSubject/identifier")?
         .as_array()?
         .iter()
         .find(|i| i["identityType"] == "name" && i["hashed"] == false)?
@@ -261,8 +262,10 @@ impl PageApi {
             .unwrap_or(Language::English);
         let w = words(language);
         let credential = &found.credential;
-        let achievement = &credential["credentialSubject"]["achievement"];
-        let course = achievement["name"].as_str().unwrap_or_default();
+        let course = credential
+            .pointer("/credentialSubject/achievement/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let (class, verdict) = if found.revoked_at.is_some() {
             ("revoked", w.revoked)
         } else {
@@ -272,7 +275,10 @@ impl PageApi {
             .map(escape)
             .unwrap_or_else(|| w.no_name.to_owned());
         let completed = date(credential["awardedDate"].as_str()).unwrap_or_default();
-        let issuer = credential["issuer"]["name"].as_str().unwrap_or_default();
+        let issuer = credential
+            .pointer("/issuer/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let json_url = self.state.certificates.credential_url(&found.id);
         let body = format!(
             "<h1>{title}</h1><p class=\"status {class}\">{verdict}</p><dl>\
