@@ -536,6 +536,30 @@ fn pinned(grid: &Grid, policy: &Policy) -> Option<usize> {
     })
 }
 
+/// Pools the countries of a breakdown by country: each country with fewer than k people, and
+/// every hidden country whatever its count, is counted in one [`OTHER_COUNTRIES`] line (last).
+/// Lines that are not country codes (`prefer_not_to_say`, `not_stated`) are kept as they are.
+/// People are in one country each, so the pooled line is the sum of the pooled ones.
+pub fn pool_countries(lines: Vec<(String, u64)>, policy: &Policy) -> Vec<(String, u64)> {
+    let is_country =
+        |label: &str| label.len() == 2 && label.bytes().all(|b| b.is_ascii_uppercase());
+    let mut kept = Vec::new();
+    let mut other = 0;
+    let mut pooled_any = false;
+    for (label, people) in lines {
+        if is_country(&label) && policy.pools(&label, people) {
+            other += people;
+            pooled_any = true;
+        } else {
+            kept.push((label, people));
+        }
+    }
+    if pooled_any {
+        kept.push((OTHER_COUNTRIES.to_owned(), other));
+    }
+    kept
+}
+
 /// The share `part` is of `base`, in whole percent, from the published counts; `None` when
 /// either is suppressed or the base has fewer than [`PERCENT_BASE`] people (`true_base`).
 pub fn percent(part: Shown, base: Shown, true_base: u64) -> Option<u64> {

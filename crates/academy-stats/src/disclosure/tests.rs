@@ -316,3 +316,45 @@ fn percentages_need_a_base_of_twenty_three() {
     assert_eq!(percent(Shown::Count(10), Shown::Count(25), 23), Some(40));
     assert_eq!(percent(Shown::Fewer, Shown::Count(25), 30), None);
 }
+
+#[test]
+fn small_and_hidden_countries_are_pooled_into_other_countries() {
+    let policy = Policy::new(5, ["SY"]).expect("valid");
+    let lines = vec![
+        ("KE".to_owned(), 40),
+        ("SY".to_owned(), 30),
+        ("NI".to_owned(), 2),
+        ("prefer_not_to_say".to_owned(), 1),
+    ];
+    assert_eq!(
+        pool_countries(lines, &policy),
+        vec![
+            ("KE".to_owned(), 40),
+            ("prefer_not_to_say".to_owned(), 1),
+            (OTHER_COUNTRIES.to_owned(), 32),
+        ]
+    );
+}
+
+proptest! {
+    #[test]
+    fn pooling_keeps_every_person_and_shows_no_small_or_hidden_country(
+        counts in prop::collection::vec(0..40u64, 1..30),
+        policy in policy(),
+    ) {
+        let codes = ["KE", "NI", "SY", "FR", "BR", "IN", "PH", "CO", "EG", "UG"];
+        let lines: Vec<(String, u64)> = counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| (codes[i % codes.len()].to_owned(), c))
+            .collect();
+        let before: u64 = lines.iter().map(|l| l.1).sum();
+        let pooled = pool_countries(lines, &policy);
+        prop_assert_eq!(pooled.iter().map(|l| l.1).sum::<u64>(), before);
+        for (label, people) in &pooled {
+            if label != OTHER_COUNTRIES {
+                prop_assert!(*people >= policy.threshold() && !policy.is_hidden(label));
+            }
+        }
+    }
+}
