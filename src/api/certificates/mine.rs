@@ -103,7 +103,7 @@ impl MyCertificatesApi {
                 let name = academy_identity::profile::DisplayName::new(other).map_err(|_| {
                     Failure::bad_request(
                         "invalid_name",
-                        "`other_name` must be 1–100 characters without control or invisible \
+                        "`other_name` must be 1–80 characters without control or invisible \
                          characters",
                     )
                 })?;

@@ -54,7 +54,7 @@ pub enum NameChoice {
 #[derive(Debug, Object)]
 pub struct ClaimBody {
     pub name: NameChoice,
-    /// The name to print with `name: other` (1–100 characters, no control or invisible
+    /// The name to print with `name: other` (1–80 characters, no control or invisible
     /// characters).
     pub other_name: Option<JsonString>,
     /// The language of the certificate's texts and page; the course's default language when
