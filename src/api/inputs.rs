@@ -6,6 +6,7 @@
 use std::{borrow::Cow, ops::Deref};
 
 use academy_courses::vocab::{Language, Level, Mechanism, Slug};
+use academy_credentials::status;
 use academy_identity::Role;
 use poem_openapi::{
     registry::{MetaSchema, MetaSchemaRef},
@@ -261,6 +262,60 @@ impl<const MAX: u32> ParseFromParameter for PageSize<MAX> {
     }
 }
 
+/// A status list's number: a whole number from 1 to [`status::MAX_LISTS`], documented with
+/// those bounds; anything else is a 400 at the boundary.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusListNumber(u32);
+
+impl StatusListNumber {
+    /// The list's number.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl Type for StatusListNumber {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "integer(status_list)".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            format: Some("uint32"),
+            minimum: Some(1.0),
+            maximum: Some(f64::from(status::MAX_LISTS)),
+            ..MetaSchema::new("integer")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromParameter for StatusListNumber {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        value
+            .parse()
+            .ok()
+            .filter(|n| (1..=status::MAX_LISTS).contains(n))
+            .map(StatusListNumber)
+            .ok_or_else(|| {
+                ParseError::custom(format!("a whole number from 1 to {}", status::MAX_LISTS))
+            })
+    }
+}
+
 /// The page size asked for, if any.
 pub fn page_size<const MAX: u32>(limit: Option<PageSize<MAX>>) -> Option<u32> {
     limit.map(PageSize::get)
@@ -314,5 +369,32 @@ mod tests {
         ] {
             assert!(SessionId::parse_from_parameter(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn status_list_numbers_are_bounded() {
+        assert_eq!(
+            StatusListNumber::parse_from_parameter("1").unwrap().get(),
+            1
+        );
+        assert_eq!(
+            StatusListNumber::parse_from_parameter("16384")
+                .unwrap()
+                .get(),
+            16_384
+        );
+        for bad in ["0", "16385", "9760524145", "-1", "1.0", "", "\0"] {
+            assert!(
+                StatusListNumber::parse_from_parameter(bad).is_err(),
+                "{bad:?}"
+            );
+        }
+        let MetaSchemaRef::Inline(schema) = StatusListNumber::schema_ref() else {
+            panic!("inline")
+        };
+        assert_eq!(
+            (schema.minimum, schema.maximum),
+            (Some(1.0), Some(16_384.0))
+        );
     }
 }

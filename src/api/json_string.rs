@@ -100,6 +100,74 @@ impl ToJSON for JsonString {
     }
 }
 
+/// A text field of a request body with a length from `MIN` to `MAX` characters and at least one
+/// character that is not white space, documented with those bounds. It is read like
+/// [`JsonString`] (a JSON string, nothing else); the handler checks the rest with its own error
+/// code, as it also checks what a schema cannot say (control and invisible characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BoundedText<const MIN: usize, const MAX: usize>(JsonString);
+
+impl<const MIN: usize, const MAX: usize> Deref for BoundedText<MIN, MAX> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> From<&str> for BoundedText<MIN, MAX> {
+    fn from(text: &str) -> Self {
+        BoundedText(JsonString::from(text))
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> Type for BoundedText<MIN, MAX> {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    fn name() -> Cow<'static, str> {
+        "string".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            min_length: Some(MIN),
+            max_length: Some(MAX),
+            pattern: Some(r"\S".to_owned()),
+            ..MetaSchema::new("string")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> ParseFromJSON for BoundedText<MIN, MAX> {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        JsonString::parse_from_json(value)
+            .map(BoundedText)
+            .map_err(ParseError::propagate)
+    }
+}
+
+impl<const MIN: usize, const MAX: usize> ToJSON for BoundedText<MIN, MAX> {
+    fn to_json(&self) -> Option<Value> {
+        self.0.to_json()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;
@@ -154,5 +222,20 @@ mod tests {
         };
         assert_eq!(schema.ty, "string");
         assert_eq!(JsonString::from("x").to_json(), Some(json!("x")));
+    }
+
+    #[test]
+    fn bounded_text_is_text_with_its_bounds_in_the_schema() {
+        type Reason = BoundedText<1, 500>;
+        assert_eq!(
+            &*Reason::parse_from_json(Some(json!(" why "))).unwrap(),
+            " why "
+        );
+        assert!(Reason::parse_from_json(Some(json!(5))).is_err());
+        let MetaSchemaRef::Inline(schema) = Reason::schema_ref() else {
+            panic!("inline")
+        };
+        assert_eq!((schema.min_length, schema.max_length), (Some(1), Some(500)));
+        assert_eq!(schema.pattern.as_deref(), Some(r"\S"));
     }
 }

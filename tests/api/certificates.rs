@@ -133,8 +133,11 @@ storage_test!(
         let mut foreign = signed.clone();
         foreign["issuer"]["id"] = json!("did:web:elsewhere.example");
         assert_eq!(verify(&app, &foreign).await["code"], "unknown_issuer");
-        let bad = app.send(Method::POST, "/api/certificates/verify", &[], Some(json!([1]))).await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        for not_an_object in [json!([1]), json!([null, null]), json!("text"), json!(null)] {
+            let bad = app.send(Method::POST, "/api/certificates/verify", &[], Some(not_an_object)).await;
+            assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+            assert!(bad.json()["message"].as_str().unwrap().contains("an object"), "{}", bad.json());
+        }
 
         // Revocation: staff only, once, published in the status list.
         let path = format!("/api/certificates/{id}/revoke");
@@ -160,7 +163,10 @@ storage_test!(
         let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
         assert_eq!(academy_credentials::status::is_set(encoded, index), Some(true));
         assert_eq!(verify(&app, &list).await["verdict"], "valid", "the status list is signed");
-        assert_eq!(app.get("/api/certificates/status/0").await.status, StatusCode::NOT_FOUND);
+        for out_of_range in ["0", "16385", "9760524145"] {
+            let uri = format!("/api/certificates/status/{out_of_range}");
+            assert_eq!(app.get(&uri).await.status, StatusCode::BAD_REQUEST);
+        }
 
         // The audit log has the revocation, with the holder as its subject.
         let audit = app

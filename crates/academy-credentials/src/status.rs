@@ -11,6 +11,9 @@ use flate2::{Compression, read::GzDecoder, write::GzEncoder};
 /// Entries per list.
 pub const LIST_SIZE: u64 = 131_072;
 
+/// How many lists an issuer publishes at most (lists 1 to this): room for 2^31 certificates.
+pub const MAX_LISTS: u32 = 16_384;
+
 /// Where a certificate's bit lives: which list, which index in it.
 pub fn position(status_index: u64) -> (u64, u64) {
     (status_index / LIST_SIZE + 1, status_index % LIST_SIZE)

@@ -6,13 +6,13 @@ use academy_identity::Role;
 use poem_openapi::{OpenApi, param::Path, payload::Json};
 use serde_json::Value;
 
-use super::views::{RevokeBody, Verdict, VerificationView};
+use super::views::{CredentialBody, RevokeBody, Verdict, VerificationView};
 use crate::{
     api::{
         ApiTags,
         errors::{Failure, api_error},
         guard::Credentials,
-        inputs::CertificateId,
+        inputs::{CertificateId, StatusListNumber},
     },
     state::AppState,
 };
@@ -20,6 +20,13 @@ use crate::{
 pub struct CertificatesApi {
     pub state: AppState,
 }
+
+api_error!(
+    /// Why a status list could not be read: its number is out of range.
+    pub enum StatusListError {
+        BadRequest,
+    }
+);
 
 api_error!(
     /// Why the DID document could not be read.
@@ -130,19 +137,12 @@ impl CertificatesApi {
     async fn status_list(
         &self,
         /// The list's number, from 1.
-        list: Path<u32>,
-    ) -> Result<Json<Value>, ReadError> {
-        if *list == 0 || *list > 16_384 {
-            return Err(Failure::not_found(
-                "status_list_not_found",
-                "there is no such status list",
-            )
-            .into());
-        }
+        list: Path<StatusListNumber>,
+    ) -> Result<Json<Value>, StatusListError> {
         let value = academy_progress::certificate::status_list(
             &self.state.db,
             &self.state.certificates,
-            u64::from(*list),
+            u64::from(list.get()),
         )
         .await
         .map_err(|e| Failure::internal(&e))?;
@@ -157,15 +157,11 @@ impl CertificatesApi {
     /// verify is answered 200 with `verdict: invalid` and a `code`; only a body that is not a
     /// JSON object is a 400.
     #[oai(path = "/api/certificates/verify", method = "post")]
-    async fn verify(&self, body: Json<Value>) -> Result<Json<VerificationView>, VerifyError> {
-        let credential = body.0;
-        if !credential.is_object() {
-            return Err(Failure::bad_request(
-                "invalid_credential",
-                "send the credential as a JSON object",
-            )
-            .into());
-        }
+    async fn verify(
+        &self,
+        body: Json<CredentialBody>,
+    ) -> Result<Json<VerificationView>, VerifyError> {
+        let credential = body.0.0;
         let issuing = self.state.certificates.clone();
         if issuer_of(&credential) != Some(issuing.did.as_str()) {
             return Ok(Json(invalid(
@@ -285,6 +281,7 @@ mod tests {
     fn each_error_maps_to_its_declared_status() {
         check_mapping::<DidError>(DidError::STATUSES);
         check_mapping::<ReadError>(ReadError::STATUSES);
+        check_mapping::<StatusListError>(StatusListError::STATUSES);
         check_mapping::<VerifyError>(VerifyError::STATUSES);
         check_mapping::<RevokeError>(RevokeError::STATUSES);
     }

@@ -5,12 +5,66 @@
 use academy_courses::vocab::Language;
 use academy_progress::certificate::Held;
 use chrono::{DateTime, SecondsFormat, Utc};
-use poem_openapi::{Enum, Object};
+use poem_openapi::{
+    Enum, Object,
+    registry::{MetaSchema, MetaSchemaRef},
+    types::{ParseError, ParseFromJSON, ParseResult, ToJSON, Type},
+};
+use serde_json::Value;
 
-use crate::api::json_string::JsonString;
+use crate::api::json_string::BoundedText;
 
 fn instant(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A credential sent to be checked: any JSON object (its shape is checked by verifying it, and
+/// a credential that does not verify is an answer, not an error). Anything but an object is a
+/// 400, and the schema says so.
+#[derive(Debug, Clone)]
+pub struct CredentialBody(pub Value);
+
+impl Type for CredentialBody {
+    const IS_REQUIRED: bool = true;
+    type RawValueType = Self;
+    type RawElementValueType = Self;
+
+    /// The schema's own name, which error messages translate ("expected an object").
+    fn name() -> std::borrow::Cow<'static, str> {
+        "object".into()
+    }
+
+    fn schema_ref() -> MetaSchemaRef {
+        MetaSchemaRef::Inline(Box::new(MetaSchema {
+            description: Some("A Verifiable Credential (JSON-LD)."),
+            ..MetaSchema::new("object")
+        }))
+    }
+
+    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+        Some(self)
+    }
+
+    fn raw_element_iter<'a>(
+        &'a self,
+    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+        Box::new(self.as_raw_value().into_iter())
+    }
+}
+
+impl ParseFromJSON for CredentialBody {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(object @ Value::Object(_)) => Ok(CredentialBody(object)),
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
+impl ToJSON for CredentialBody {
+    fn to_json(&self) -> Option<Value> {
+        Some(self.0.clone())
+    }
 }
 
 /// The language of a certificate: its texts and its verification page.
@@ -56,7 +110,7 @@ pub struct ClaimBody {
     pub name: NameChoice,
     /// The name to print with `name: other` (1–80 characters, no control or invisible
     /// characters).
-    pub other_name: Option<JsonString>,
+    pub other_name: Option<BoundedText<1, 80>>,
     /// The language of the certificate's texts and page; the course's default language when
     /// absent or when the course has no text in it.
     pub lang: Option<CertificateLanguage>,
@@ -66,7 +120,7 @@ pub struct ClaimBody {
 #[derive(Debug, Object)]
 pub struct RevokeBody {
     /// Shown to the holder (1–500 characters).
-    pub reason: JsonString,
+    pub reason: BoundedText<1, 500>,
 }
 
 /// One of one's certificates.
