@@ -131,6 +131,16 @@ storage_test!(
         complete(&app, &learner, &lessons[0]).await;
         let enrolments = learner.get(&app, "/api/me/enrolments").await.json();
         assert_eq!(enrolments["enrolments"][0]["course"], COURSE);
+        // Having left the course, progress in it enrols the learner again (the same enrolment).
+        let path = format!("/api/courses/{COURSE}/enrolment");
+        assert_eq!(learner.send(&app, Method::DELETE, &path, None).await.status, StatusCode::NO_CONTENT);
+        let left = learner.get(&app, "/api/me/enrolments").await.json();
+        assert_eq!(left["enrolments"][0]["status"], "left");
+        complete(&app, &learner, &lessons[0]).await;
+        let back = learner.get(&app, "/api/me/enrolments").await.json();
+        assert_eq!(back["enrolments"].as_array().unwrap().len(), 1);
+        assert_eq!(back["enrolments"][0]["status"], "active");
+        assert!(back["enrolments"][0].get("left_at").is_none());
 
         for lesson in &lessons[1..] {
             let done = complete(&app, &learner, lesson).await;

@@ -112,6 +112,38 @@ pub async fn enrol_in(
     Ok(inserted > 0)
 }
 
+/// Enrols `user` in course `course_id` if not enrolled (reactivating a left enrolment), in one
+/// statement: an insert that, on conflict, reactivates only a left enrolment.
+pub async fn ensure_enrolled(
+    db: &impl ConnectionTrait,
+    user: i32,
+    course_id: i32,
+    source: Source,
+) -> anyhow::Result<()> {
+    enrolment::Entity::insert(enrolment::ActiveModel {
+        user_id: Set(user),
+        course_id: Set(course_id),
+        source: Set(source.as_str().to_owned()),
+        status: Set("active".to_owned()),
+        enrolled_at: Set(Utc::now()),
+        left_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([enrolment::Column::UserId, enrolment::Column::CourseId])
+            .update_columns([enrolment::Column::Status, enrolment::Column::LeftAt])
+            .action_and_where(sea_orm::sea_query::ExprTrait::eq(
+                Expr::col((enrolment::Entity, enrolment::Column::Status)),
+                "left",
+            ))
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .context("enrolling")?;
+    Ok(())
+}
+
 /// Unenrols `user` from course `course_id` (nothing happens when not enrolled).
 pub async fn unenrol(db: &impl ConnectionTrait, user: i32, course_id: i32) -> anyhow::Result<()> {
     enrolment::Entity::update_many()

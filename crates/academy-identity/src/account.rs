@@ -128,7 +128,7 @@ pub async fn roles(db: &impl ConnectionTrait, id: i32) -> anyhow::Result<Vec<Rol
 }
 
 /// Learner plus the `granted` role names (unknown names ignored), in order, once each.
-fn role_set<'a>(granted: impl Iterator<Item = &'a str>) -> Vec<Role> {
+pub(crate) fn role_set<'a>(granted: impl Iterator<Item = &'a str>) -> Vec<Role> {
     let mut roles = vec![Role::Learner];
     roles.extend(granted.filter_map(|r| r.parse::<Role>().ok()));
     roles.sort();

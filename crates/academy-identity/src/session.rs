@@ -4,11 +4,17 @@
 use anyhow::Context;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, Set,
+    sea_query::{Expr, Query},
 };
 
-use crate::{account, entity::session, role::Role, token};
+use crate::{
+    account,
+    entity::{session, user_role},
+    role::Role,
+    token,
+};
 
 /// How long sessions live.
 #[derive(Clone, Copy, Debug)]
@@ -137,14 +143,48 @@ pub async fn authenticate(
     token: &str,
     policy: SessionPolicy,
 ) -> anyhow::Result<Option<Caller>> {
-    let Some(row) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(token::hash(token)))
-        .one(db)
+    use sea_orm::sea_query::ExprTrait;
+
+    // One statement: the session and its account's granted roles (one row per role).
+    let mut select = Query::select();
+    select
+        .columns(
+            [
+                session::Column::Id,
+                session::Column::UserId,
+                session::Column::TokenHash,
+                session::Column::Kind,
+                session::Column::CreatedAt,
+                session::Column::LastSeenAt,
+                session::Column::ExpiresAt,
+            ]
+            .map(|c| (session::Entity, c)),
+        )
+        .column((user_role::Entity, user_role::Column::Role))
+        .from(session::Entity)
+        .left_join(
+            user_role::Entity,
+            Expr::col((user_role::Entity, user_role::Column::UserId))
+                .equals((session::Entity, session::Column::UserId)),
+        )
+        .and_where(Expr::col((session::Entity, session::Column::TokenHash)).eq(token::hash(token)));
+    let rows = db
+        .query_all(&select)
         .await
-        .context("looking up a session")?
-    else {
+        .context("looking up a session")?;
+    let Some(first) = rows.first() else {
         return Ok(None);
     };
+    let row = session::Model::from_query_result(first, "").context("reading a session")?;
+    let mut granted = Vec::with_capacity(rows.len());
+    for r in &rows {
+        if let Some(role) = r
+            .try_get::<Option<String>>("", "role")
+            .context("reading a role")?
+        {
+            granted.push(role);
+        }
+    }
     let now = Utc::now();
     if row.expires_at <= now || row.last_seen_at + policy.idle <= now {
         session::Entity::delete_by_id(row.id)
@@ -161,7 +201,7 @@ pub async fn authenticate(
             .await
             .context("touching a session")?;
     }
-    let roles = account::roles(db, row.user_id).await?;
+    let roles = account::role_set(granted.iter().map(String::as_str));
     Ok(Some(Caller {
         user_id: row.user_id,
         session_id: row.id,

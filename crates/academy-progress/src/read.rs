@@ -5,7 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use academy_courses::catalog::{Catalog, CourseEntry};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    sea_query::{Expr, Query, UnionType},
+};
 
 use crate::entity::{course_progress, lesson_progress, quiz_result};
 
@@ -86,7 +89,8 @@ fn summarise(
 }
 
 /// Every course `user` has worked in that the catalog still has, most recent activity first.
-/// Three queries whatever the number of courses.
+/// Two queries whatever the number of courses: the course rows, and the slugs of the lessons
+/// completed and quizzes passed (nothing else of those rows is read).
 pub async fn mine(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
@@ -97,25 +101,39 @@ pub async fn mine(
         .all(db)
         .await
         .context("reading course progress")?;
-    let lessons = lesson_progress::Entity::find()
-        .filter(lesson_progress::Column::UserId.eq(user))
-        .filter(lesson_progress::Column::CompletedAt.is_not_null())
-        .all(db)
+    let mut lessons = Query::select();
+    lessons
+        .column(lesson_progress::Column::CourseId)
+        .expr(Expr::val("lesson"))
+        .column(lesson_progress::Column::LessonSlug)
+        .from(lesson_progress::Entity)
+        .and_where(lesson_progress::Column::UserId.eq(user))
+        .and_where(lesson_progress::Column::CompletedAt.is_not_null());
+    let mut quizzes = Query::select();
+    quizzes
+        .column(quiz_result::Column::CourseId)
+        .expr(Expr::val("quiz"))
+        .column(quiz_result::Column::QuizSlug)
+        .from(quiz_result::Entity)
+        .and_where(quiz_result::Column::UserId.eq(user))
+        .and_where(quiz_result::Column::PassedAt.is_not_null());
+    lessons.union(UnionType::All, quizzes);
+    let rows = db
+        .query_all(&lessons)
         .await
-        .context("reading lesson progress")?;
-    let quizzes = quiz_result::Entity::find()
-        .filter(quiz_result::Column::UserId.eq(user))
-        .filter(quiz_result::Column::PassedAt.is_not_null())
-        .all(db)
-        .await
-        .context("reading quiz results")?;
-    let mut done: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
-    for l in &lessons {
-        done.entry(l.course_id).or_default().insert(&l.lesson_slug);
+        .context("reading completed lessons and passed quizzes")?;
+    let mut items: Vec<(i32, bool, String)> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let course: i32 = row.try_get_by_index(0).context("reading a course id")?;
+        let kind: String = row.try_get_by_index(1).context("reading a kind")?;
+        let slug: String = row.try_get_by_index(2).context("reading a slug")?;
+        items.push((course, kind == "lesson", slug));
     }
+    let mut done: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
     let mut passed: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
-    for q in &quizzes {
-        passed.entry(q.course_id).or_default().insert(&q.quiz_slug);
+    for (course, is_lesson, slug) in &items {
+        let into = if *is_lesson { &mut done } else { &mut passed };
+        into.entry(*course).or_default().insert(slug);
     }
     let by_id: BTreeMap<i32, &std::sync::Arc<CourseEntry>> =
         catalog.all_courses().iter().map(|c| (c.id, c)).collect();

@@ -8,13 +8,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use academy_courses::{catalog::CourseEntry, vocab::Visibility};
-use academy_enrollment::enrolment::{Source, enrol_in};
+use academy_enrollment::enrolment::{Source, ensure_enrolled};
 use anyhow::Context;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect, Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    Set, TransactionTrait,
+    sea_query::{Expr, ExprTrait, OnConflict, Query, UnionType},
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -34,31 +34,39 @@ pub struct Recorded {
 }
 
 /// Takes the person's progress row of the course (creating it): the transaction's first write.
+/// Returns when the course was completed, if it was (one statement, with `RETURNING`).
 async fn touch_course(
     db: &impl ConnectionTrait,
     user: i32,
     course: i32,
     at: DateTime<Utc>,
-) -> anyhow::Result<()> {
-    course_progress::Entity::insert(course_progress::ActiveModel {
-        user_id: Set(user),
-        course_id: Set(course),
-        started_at: Set(at),
-        last_activity_at: Set(at),
-        completed_at: Set(None),
-    })
-    .on_conflict(
-        OnConflict::columns([
+) -> anyhow::Result<Option<DateTime<Utc>>> {
+    let mut insert = Query::insert();
+    insert
+        .into_table(course_progress::Entity)
+        .columns([
             course_progress::Column::UserId,
             course_progress::Column::CourseId,
+            course_progress::Column::StartedAt,
+            course_progress::Column::LastActivityAt,
         ])
-        .update_column(course_progress::Column::LastActivityAt)
-        .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await
-    .context("recording course activity")?;
-    Ok(())
+        .values_panic([user.into(), course.into(), at.into(), at.into()])
+        .on_conflict(
+            OnConflict::columns([
+                course_progress::Column::UserId,
+                course_progress::Column::CourseId,
+            ])
+            .update_column(course_progress::Column::LastActivityAt)
+            .to_owned(),
+        )
+        .returning_col(course_progress::Column::CompletedAt);
+    let row = db
+        .query_one(&insert)
+        .await
+        .context("recording course activity")?
+        .context("the course progress row was not returned")?;
+    row.try_get::<Option<DateTime<Utc>>>("", "completed_at")
+        .context("reading a completion")
 }
 
 /// Stores the event; false when an event with its id was stored before.
@@ -98,59 +106,72 @@ async fn store_event(
 }
 
 /// Marks the course complete (once) when every current lesson is completed and every current
-/// quiz passed; returns when it was completed, if it is.
+/// quiz passed; returns when it was completed, if it is. `completed` is what the course's row
+/// said when this event took it: a completion is never re-examined (it only moves forward).
 async fn complete_if_done(
     db: &impl ConnectionTrait,
     user: i32,
     course: &CourseEntry,
     at: DateTime<Utc>,
+    completed: Option<DateTime<Utc>>,
 ) -> anyhow::Result<Option<DateTime<Utc>>> {
-    let done: BTreeSet<String> = lesson_progress::Entity::find()
-        .select_only()
+    if completed.is_some() {
+        return Ok(completed);
+    }
+    // One statement: the person's completed lessons and passed quizzes of the course.
+    let mut lessons = Query::select();
+    lessons
+        .expr(Expr::val("lesson"))
         .column(lesson_progress::Column::LessonSlug)
-        .filter(lesson_progress::Column::UserId.eq(user))
-        .filter(lesson_progress::Column::CourseId.eq(course.id))
-        .filter(lesson_progress::Column::CompletedAt.is_not_null())
-        .into_tuple()
-        .all(db)
-        .await
-        .context("reading completed lessons")?
-        .into_iter()
-        .collect();
-    let passed: BTreeSet<String> = quiz_result::Entity::find()
-        .select_only()
+        .from(lesson_progress::Entity)
+        .and_where(lesson_progress::Column::UserId.eq(user))
+        .and_where(lesson_progress::Column::CourseId.eq(course.id))
+        .and_where(lesson_progress::Column::CompletedAt.is_not_null());
+    let mut quizzes = Query::select();
+    quizzes
+        .expr(Expr::val("quiz"))
         .column(quiz_result::Column::QuizSlug)
-        .filter(quiz_result::Column::UserId.eq(user))
-        .filter(quiz_result::Column::CourseId.eq(course.id))
-        .filter(quiz_result::Column::PassedAt.is_not_null())
-        .into_tuple()
-        .all(db)
+        .from(quiz_result::Entity)
+        .and_where(quiz_result::Column::UserId.eq(user))
+        .and_where(quiz_result::Column::CourseId.eq(course.id))
+        .and_where(quiz_result::Column::PassedAt.is_not_null());
+    lessons.union(UnionType::All, quizzes);
+    let mut done = BTreeSet::new();
+    let mut passed = BTreeSet::new();
+    for row in db
+        .query_all(&lessons)
         .await
-        .context("reading passed quizzes")?
-        .into_iter()
-        .collect();
-    let complete = course.lessons.iter().all(|l| done.contains(&l.slug))
-        && course.quizzes.iter().all(|q| passed.contains(&q.slug));
-    if complete {
-        let completed = course_progress::Entity::update_many()
-            .col_expr(course_progress::Column::CompletedAt, Expr::value(Some(at)))
-            .filter(course_progress::Column::UserId.eq(user))
-            .filter(course_progress::Column::CourseId.eq(course.id))
-            .filter(course_progress::Column::CompletedAt.is_null())
-            .exec(db)
-            .await
-            .context("recording a completion")?;
-        // Completed just now (the conditional update chose this transaction): the certificate
-        // is awarded with it.
-        if completed.rows_affected == 1 {
-            crate::certificate::award(db, user, course.id, at).await?;
+        .context("reading completed lessons and passed quizzes")?
+    {
+        let kind: String = row.try_get_by_index(0).context("reading a kind")?;
+        let slug: String = row.try_get_by_index(1).context("reading a slug")?;
+        if kind == "lesson" {
+            done.insert(slug);
+        } else {
+            passed.insert(slug);
         }
     }
-    let row = course_progress::Entity::find_by_id((user, course.id))
-        .one(db)
+    let complete = course.lessons.iter().all(|l| done.contains(&l.slug))
+        && course.quizzes.iter().all(|q| passed.contains(&q.slug));
+    if !complete {
+        return Ok(None);
+    }
+    let completed = course_progress::Entity::update_many()
+        .col_expr(course_progress::Column::CompletedAt, Expr::value(Some(at)))
+        .filter(course_progress::Column::UserId.eq(user))
+        .filter(course_progress::Column::CourseId.eq(course.id))
+        .filter(course_progress::Column::CompletedAt.is_null())
+        .exec(db)
         .await
-        .context("reading course progress")?;
-    Ok(row.and_then(|r| r.completed_at))
+        .context("recording a completion")?;
+    // Completed just now (the conditional update chose this transaction): the certificate is
+    // awarded with it. The row was taken by this transaction's first write, so nobody else
+    // can have completed it meanwhile; should that ever change, the stored moment is read.
+    if completed.rows_affected == 1 {
+        crate::certificate::award(db, user, course.id, at).await?;
+        return Ok(Some(at));
+    }
+    completed_at(db, user, course.id).await
 }
 
 /// Enrols the learner in a public course they make progress in.
@@ -160,7 +181,7 @@ async fn enrol_if_public(
     course: &CourseEntry,
 ) -> anyhow::Result<()> {
     if course.visibility == Visibility::Public {
-        enrol_in(db, user, course.id, Source::Own).await?;
+        ensure_enrolled(db, user, course.id, Source::Own).await?;
     }
     Ok(())
 }
@@ -176,6 +197,8 @@ pub(crate) async fn lesson(
     event: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Recorded, ProgressError> {
+    // Microseconds, as PostgreSQL keeps them: what is answered is what is stored.
+    let at = at.trunc_subsecs(6);
     if course.lesson_index(slug).is_none() {
         return Err(ProgressError::LessonNotFound {
             course: course.slug.clone(),
@@ -193,7 +216,7 @@ pub(crate) async fn lesson(
         Verb::Experienced
     };
     let tx = db.begin().await.context("starting a savepoint")?;
-    touch_course(&tx, user, course.id, at).await?;
+    let was_completed = touch_course(&tx, user, course.id, at).await?;
     if !store_event(
         &tx,
         user,
@@ -208,41 +231,40 @@ pub(crate) async fn lesson(
         tx.rollback().await.context("ending a duplicate")?;
         return Ok(Recorded {
             fate: Fate::Duplicate,
-            course_completed_at: completed_at(db, user, course.id).await?,
+            course_completed_at: was_completed,
         });
+    }
+    // One statement: the lesson's row, opened now if new, and completed now unless it was.
+    let mut on_conflict = OnConflict::columns([
+        lesson_progress::Column::UserId,
+        lesson_progress::Column::CourseId,
+        lesson_progress::Column::LessonSlug,
+    ]);
+    if completed {
+        on_conflict.value(
+            lesson_progress::Column::CompletedAt,
+            Expr::col((
+                lesson_progress::Entity,
+                lesson_progress::Column::CompletedAt,
+            ))
+            .if_null(Expr::value(at)),
+        );
+    } else {
+        on_conflict.do_nothing();
     }
     lesson_progress::Entity::insert(lesson_progress::ActiveModel {
         user_id: Set(user),
         course_id: Set(course.id),
         lesson_slug: Set(slug.to_owned()),
         opened_at: Set(at),
-        completed_at: Set(None),
+        completed_at: Set(completed.then_some(at)),
     })
-    .on_conflict(
-        OnConflict::columns([
-            lesson_progress::Column::UserId,
-            lesson_progress::Column::CourseId,
-            lesson_progress::Column::LessonSlug,
-        ])
-        .do_nothing()
-        .to_owned(),
-    )
+    .on_conflict(on_conflict)
     .exec_without_returning(&tx)
     .await
     .context("recording a lesson")?;
-    if completed {
-        lesson_progress::Entity::update_many()
-            .col_expr(lesson_progress::Column::CompletedAt, Expr::value(Some(at)))
-            .filter(lesson_progress::Column::UserId.eq(user))
-            .filter(lesson_progress::Column::CourseId.eq(course.id))
-            .filter(lesson_progress::Column::LessonSlug.eq(slug))
-            .filter(lesson_progress::Column::CompletedAt.is_null())
-            .exec(&tx)
-            .await
-            .context("completing a lesson")?;
-    }
     enrol_if_public(&tx, user, course).await?;
-    let done = complete_if_done(&tx, user, course, at).await?;
+    let done = complete_if_done(&tx, user, course, at, was_completed).await?;
     tx.commit().await.context("keeping progress")?;
     Ok(Recorded {
         fate: Fate::Accepted,
@@ -275,13 +297,15 @@ pub(crate) async fn quiz_attempt(
     event: Uuid,
     at: DateTime<Utc>,
 ) -> Result<Recorded, ProgressError> {
+    // Microseconds, as PostgreSQL keeps them: what is answered is what is stored.
+    let at = at.trunc_subsecs(6);
     let verb = if graded.passed {
         Verb::Passed
     } else {
         Verb::Failed
     };
     let tx = db.begin().await.context("starting a savepoint")?;
-    touch_course(&tx, user, course.id, at).await?;
+    let was_completed = touch_course(&tx, user, course.id, at).await?;
     if !store_event(
         &tx,
         user,
@@ -296,7 +320,7 @@ pub(crate) async fn quiz_attempt(
         tx.rollback().await.context("ending a duplicate")?;
         return Ok(Recorded {
             fate: Fate::Duplicate,
-            course_completed_at: completed_at(db, user, course.id).await?,
+            course_completed_at: was_completed,
         });
     }
     quiz_result::Entity::insert(quiz_result::ActiveModel {
@@ -374,7 +398,7 @@ pub(crate) async fn quiz_attempt(
             .context("recording a pass")?;
     }
     enrol_if_public(&tx, user, course).await?;
-    let done = complete_if_done(&tx, user, course, at).await?;
+    let done = complete_if_done(&tx, user, course, at, was_completed).await?;
     tx.commit().await.context("keeping an attempt")?;
     Ok(Recorded {
         fate: Fate::Accepted,

@@ -70,6 +70,21 @@ pub(crate) fn course(
     Ok(state.catalog().readable(slug, reader)?.clone())
 }
 
+/// The course `slug` if signed-in `caller` may read it. A public course is found without
+/// reading the caller's cohorts (the common case on the progress paths); only a course that is
+/// not public to everyone needs them.
+pub(crate) async fn course_for(
+    state: &AppState,
+    slug: &str,
+    caller: &academy_identity::Caller,
+) -> Result<Arc<CourseEntry>, Failure> {
+    if let Ok(entry) = state.catalog().readable(slug, &Reader::Anyone) {
+        return Ok(entry.clone());
+    }
+    let reader = crate::api::guard::reader_of(state, caller).await;
+    course(state, slug, &reader)
+}
+
 /// Who may keep copies of what `reader` is shown.
 fn sharing(reader: &Reader) -> Sharing {
     if reader.sees_public_only() {

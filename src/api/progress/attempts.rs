@@ -12,9 +12,9 @@ use uuid::Uuid;
 use super::views::{AttemptBody, AttemptResult};
 use crate::{
     api::{
-        ApiTags,
+        ApiTags, catalog,
         errors::{Failure, api_error},
-        guard::{Credentials, Private, private, reader_of},
+        guard::{Credentials, Private, private},
         inputs::{LanguageTag, SlugParam},
         params,
     },
@@ -61,9 +61,7 @@ impl AttemptsApi {
     ) -> Result<Private<AttemptResult>, AttemptError> {
         let caller = credentials.caller(&self.state).await?;
         let preference = params::preference(request, lang.as_deref())?;
-        let reader = reader_of(&self.state, &caller).await;
-        let catalog = self.state.catalog();
-        let course = catalog.readable(&slug, &reader).map_err(Failure::from)?;
+        let course = catalog::course_for(&self.state, &slug, &caller).await?;
         let view = course
             .quiz_view(&quiz, &preference)
             .map_err(Failure::from)?;

@@ -197,8 +197,7 @@ impl ProgressApi {
         body: Json<LessonBody>,
     ) -> Result<Private<views::Recorded>, RecordError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader_of(&self.state, &caller).await;
-        let entry = catalog::course(&self.state, &course, &reader)?;
+        let entry = catalog::course_for(&self.state, &course, &caller).await?;
         let event = Event {
             user: caller.user_id,
             course: entry.clone(),
@@ -292,8 +291,7 @@ impl ProgressApi {
         course: Path<SlugParam>,
     ) -> Result<Private<CourseDetailView>, ReadProgressError> {
         let caller = credentials.caller(&self.state).await?;
-        let reader = reader_of(&self.state, &caller).await;
-        let entry = catalog::course(&self.state, &course, &reader)?;
+        let entry = catalog::course_for(&self.state, &course, &caller).await?;
         let detail = read::course(&self.state.db, &entry, caller.user_id)
             .await?
             .ok_or_else(|| {
