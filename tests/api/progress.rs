@@ -241,6 +241,55 @@ storage_test!(
 );
 
 storage_test!(
+    a_whole_course_done_offline_is_completed_at_sync_once,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let app = TestApp::shipped(db).await;
+        let learner = app.person("Learner", &[]).await;
+        let (lessons, quizzes) = lessons_and_quizzes(&app, COURSE);
+        // Every lesson opened and then completed, and every quiz passed, in one batch: the
+        // lesson events are applied together, the attempts one by one, in one commit.
+        let mut events = Vec::new();
+        for (n, lesson) in lessons.iter().enumerate() {
+            for (verb, hour) in [("experienced", 8), ("completed", 9)] {
+                events.push(json!({"id": uuid::Uuid::new_v4().to_string(), "course": COURSE,
+                    "lesson": lesson, "verb": verb, "at": format!("2026-11-2{}T{hour:02}:00:00Z", n % 9)}));
+            }
+        }
+        for quiz in &quizzes {
+            events.push(json!({"id": uuid::Uuid::new_v4().to_string(), "course": COURSE, "quiz": quiz,
+                "verb": "attempted", "answers": right_answers(&app, COURSE, quiz)["answers"].clone()}));
+        }
+        let batch = json!({"events": events});
+        let reply = learner.send(&app, Method::POST, "/api/me/progress/sync", Some(batch.clone())).await;
+        assert_eq!(reply.status, StatusCode::OK);
+        let results = reply.json()["results"].clone();
+        assert!(results.as_array().unwrap().iter().all(|r| r["fate"] == "accepted"), "{results}");
+        let progress = learner.get(&app, &format!("/api/me/progress/{COURSE}")).await.json();
+        assert_eq!(progress["progress"]["percent"], 100);
+        let completed_at = progress["progress"]["completed_at"].clone();
+        assert!(completed_at.is_string(), "{progress}");
+        for lesson in progress["lessons"].as_array().unwrap() {
+            let opened = lesson["opened_at"].as_str().unwrap();
+            let done = lesson["completed_at"].as_str().unwrap();
+            assert!(opened.contains("T08:00:00") && done.contains("T09:00:00"), "{lesson}");
+        }
+        let enrolments = learner.get(&app, "/api/me/enrolments").await.json();
+        assert_eq!(enrolments["enrolments"][0]["course"], COURSE, "progress enrols");
+        let mine = learner.get(&app, "/api/me/certificates").await.json();
+        assert_eq!(mine.as_array().map_or(0, Vec::len), 1, "one certificate: {mine}");
+
+        // The batch again: all duplicates, and nothing moves.
+        let again = learner.send(&app, Method::POST, "/api/me/progress/sync", Some(batch)).await.json();
+        assert!(again["results"].as_array().unwrap().iter().all(|r| r["fate"] == "duplicate"), "{again}");
+        let after = learner.get(&app, &format!("/api/me/progress/{COURSE}")).await.json();
+        assert_eq!(after["progress"]["completed_at"], completed_at);
+        let mine = learner.get(&app, "/api/me/certificates").await.json();
+        assert_eq!(mine.as_array().map_or(0, Vec::len), 1);
+    }
+);
+
+storage_test!(
     an_offline_batch_is_recorded_event_by_event_and_a_replay_changes_nothing,
     with crate::helpers::shipped_db,
     |db: TestDb| async move {

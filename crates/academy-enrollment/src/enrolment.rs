@@ -112,23 +112,31 @@ pub async fn enrol_in(
     Ok(inserted > 0)
 }
 
-/// Enrols `user` in course `course_id` if not enrolled (reactivating a left enrolment), in one
-/// statement: an insert that, on conflict, reactivates only a left enrolment.
+/// Enrols each (person, course) of `pairs` if not enrolled (reactivating a left enrolment), in
+/// one statement: an insert that, on conflict, reactivates only a left enrolment. Give the
+/// pairs in one order (sorted) so that concurrent callers take their row locks in that order.
 pub async fn ensure_enrolled(
     db: &impl ConnectionTrait,
-    user: i32,
-    course_id: i32,
+    pairs: &[(i32, i32)],
     source: Source,
 ) -> anyhow::Result<()> {
-    enrolment::Entity::insert(enrolment::ActiveModel {
-        user_id: Set(user),
-        course_id: Set(course_id),
-        source: Set(source.as_str().to_owned()),
-        status: Set("active".to_owned()),
-        enrolled_at: Set(Utc::now()),
-        left_at: Set(None),
-        ..Default::default()
-    })
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    enrolment::Entity::insert_many(
+        pairs
+            .iter()
+            .map(|(user, course_id)| enrolment::ActiveModel {
+                user_id: Set(*user),
+                course_id: Set(*course_id),
+                source: Set(source.as_str().to_owned()),
+                status: Set("active".to_owned()),
+                enrolled_at: Set(now),
+                left_at: Set(None),
+                ..Default::default()
+            }),
+    )
     .on_conflict(
         OnConflict::columns([enrolment::Column::UserId, enrolment::Column::CourseId])
             .update_columns([enrolment::Column::Status, enrolment::Column::LeftAt])

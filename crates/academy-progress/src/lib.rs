@@ -10,6 +10,7 @@
 //! stops counting, and a completion, recorded the moment it happens, is never taken away by a
 //! lesson added later.
 
+mod batch;
 pub mod certificate;
 pub mod entity;
 pub mod grade;

@@ -181,7 +181,7 @@ async fn enrol_if_public(
     course: &CourseEntry,
 ) -> anyhow::Result<()> {
     if course.visibility == Visibility::Public {
-        ensure_enrolled(db, user, course.id, Source::Own).await?;
+        ensure_enrolled(db, &[(user, course.id)], Source::Own).await?;
     }
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! The group commit of progress events. Handlers hand each event to a [`Recorder`] and wait for
 //! its answer; a writer task takes every event queued meanwhile (up to [`MOST_PER_BATCH`]),
-//! applies each in a savepoint of one transaction, commits once, and only then answers each
-//! caller. An answer therefore never gets ahead of its commit: what was acknowledged is stored
+//! applies them in one transaction — the lesson events together, in a few statements for the
+//! whole batch ([`crate::batch`]), each quiz attempt in a savepoint of its own — commits once,
+//! and only then answers each caller. An answer therefore never gets ahead of its commit: what was acknowledged is stored
 //! as durably as the database stores a commit (see the README on SQLite's `synchronous`).
 //!
 //! A duplicate or a refused attempt rolls back its own savepoint only. An event that fails on
@@ -25,7 +26,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::{
-    ProgressError,
+    ProgressError, batch,
     grade::Graded,
     record::{self, Recorded},
 };
@@ -195,11 +196,51 @@ async fn commit_batch(db: &DatabaseConnection, batch: &mut Vec<Job>) {
     // One order of row locks for every batch: by person, then course (stable: a person's
     // events of one course keep their order).
     batch.sort_by_key(|job| (job.event.user, job.event.course.id));
-    let mut outcomes = Vec::with_capacity(batch.len());
+    let mut outcomes: Vec<Option<Result<Recorded, ProgressError>>> =
+        batch.iter().map(|_| None).collect();
     let committed = async {
         let tx = begin_write(db).await.context("starting a batch")?;
-        for job in batch.iter() {
-            outcomes.push(apply(&tx, &job.event).await);
+        // The lesson events set-wise, in a few statements for all of them; should that fail,
+        // each on its own. Then the quiz attempts, each on its own.
+        let lessons: Vec<(usize, batch::LessonEvent<'_>)> = batch
+            .iter()
+            .enumerate()
+            .filter_map(|(i, job)| match &job.event.item {
+                Item::Lesson { slug, completed } => Some((
+                    i,
+                    batch::LessonEvent {
+                        user: job.event.user,
+                        course: &job.event.course,
+                        slug,
+                        completed: *completed,
+                        id: job.event.id,
+                        at: job.event.at,
+                    },
+                )),
+                Item::Attempt { .. } => None,
+            })
+            .collect();
+        if !lessons.is_empty() {
+            let events: Vec<_> = lessons.iter().map(|(_, e)| *e).collect();
+            match batch::lessons(&tx, &events).await {
+                Ok(answers) => {
+                    for ((i, _), answer) in lessons.iter().zip(answers) {
+                        if let Some(slot) = outcomes.get_mut(*i) {
+                            *slot = Some(answer);
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(
+                    error = format!("{e:#}"),
+                    events = events.len(),
+                    "a set of lesson events failed together; recording them one by one"
+                ),
+            }
+        }
+        for (job, outcome) in batch.iter().zip(outcomes.iter_mut()) {
+            if outcome.is_none() {
+                *outcome = Some(apply(&tx, &job.event).await);
+            }
         }
         tx.commit().await.context("committing a batch")?;
         anyhow::Ok(())
@@ -208,7 +249,7 @@ async fn commit_batch(db: &DatabaseConnection, batch: &mut Vec<Job>) {
     match committed {
         Ok(()) => {
             for (job, outcome) in batch.drain(..).zip(outcomes) {
-                let outcome = match outcome {
+                let outcome = match outcome.unwrap_or_else(|| Err(stopped())) {
                     // Not recorded: perhaps for another event's sake (a deadlock on PostgreSQL).
                     Err(ProgressError::Other(_)) => record_alone(db, &job.event).await,
                     outcome => outcome,
