@@ -177,6 +177,11 @@ storage_test!(
         let detail = learner.get(&app, &format!("/api/me/progress/{COURSE}")).await.json();
         assert_eq!(detail["progress"]["percent"], 100);
         assert_eq!(detail["progress"]["completed_at"], completed_at);
+        let all = ok_progress(&app, &learner).await;
+        assert_eq!(all["courses"][0]["completed_at"], completed_at);
+        assert_eq!(all["courses"][0]["started_at"], detail["progress"]["started_at"]);
+        assert_eq!(all["courses"][0]["last_activity_at"], detail["progress"]["last_activity_at"]);
+        assert_eq!(all["courses"][0]["percent"], 100);
         assert_eq!(detail["quizzes"][0]["best_score"], 100);
         assert!(detail["quizzes"][0]["attempts"].as_u64().unwrap() >= 3);
         assert_eq!(detail["lessons"].as_array().unwrap().len(), lessons.len());

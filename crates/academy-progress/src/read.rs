@@ -5,10 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use academy_courses::catalog::{Catalog, CourseEntry};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    sea_query::{Expr, Query, UnionType},
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
 
 use crate::entity::{course_progress, lesson_progress, quiz_result};
 
@@ -89,69 +86,95 @@ fn summarise(
 }
 
 /// Every course `user` has worked in that the catalog still has, most recent activity first.
-/// Two queries whatever the number of courses: the course rows, and the slugs of the lessons
-/// completed and quizzes passed (nothing else of those rows is read).
+/// One statement, answered as one row: a JSON array with, per course row, its moments and the
+/// slugs of the lessons completed and the quizzes passed (SQLite and PostgreSQL each spell the
+/// aggregate their way). With SQLite every row of a result is handed across threads one by
+/// one, so one row instead of a hundred is most of this read's cost.
 pub async fn mine(
     db: &impl ConnectionTrait,
     catalog: &Catalog,
     user: i32,
 ) -> anyhow::Result<Vec<CourseProgress>> {
-    let courses = course_progress::Entity::find()
-        .filter(course_progress::Column::UserId.eq(user))
-        .all(db)
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "SELECT COALESCE(json_agg(json_build_array(cp.course_id, cp.started_at, \
+             cp.last_activity_at, cp.completed_at, \
+             (SELECT string_agg(lp.lesson_slug, ' ') FROM lesson_progress lp \
+              WHERE lp.user_id = cp.user_id AND lp.course_id = cp.course_id \
+              AND lp.completed_at IS NOT NULL), \
+             (SELECT string_agg(qr.quiz_slug, ' ') FROM quiz_results qr \
+              WHERE qr.user_id = cp.user_id AND qr.course_id = cp.course_id \
+              AND qr.passed_at IS NOT NULL)))::text, '[]') AS courses \
+             FROM course_progress cp WHERE cp.user_id = $1"
+        }
+        _ => {
+            "SELECT json_group_array(json_array(cp.course_id, cp.started_at, \
+             cp.last_activity_at, cp.completed_at, \
+             (SELECT group_concat(lp.lesson_slug, ' ') FROM lesson_progress lp \
+              WHERE lp.user_id = cp.user_id AND lp.course_id = cp.course_id \
+              AND lp.completed_at IS NOT NULL), \
+             (SELECT group_concat(qr.quiz_slug, ' ') FROM quiz_results qr \
+              WHERE qr.user_id = cp.user_id AND qr.course_id = cp.course_id \
+              AND qr.passed_at IS NOT NULL))) AS courses \
+             FROM course_progress cp WHERE cp.user_id = ?"
+        }
+    };
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(backend, sql, [user.into()]))
         .await
+        .context("reading course progress")?
+        .context("the course progress aggregate returned no row")?;
+    let text: String = row
+        .try_get("", "courses")
         .context("reading course progress")?;
-    let mut lessons = Query::select();
-    lessons
-        .column(lesson_progress::Column::CourseId)
-        .expr(Expr::val("lesson"))
-        .column(lesson_progress::Column::LessonSlug)
-        .from(lesson_progress::Entity)
-        .and_where(lesson_progress::Column::UserId.eq(user))
-        .and_where(lesson_progress::Column::CompletedAt.is_not_null());
-    let mut quizzes = Query::select();
-    quizzes
-        .column(quiz_result::Column::CourseId)
-        .expr(Expr::val("quiz"))
-        .column(quiz_result::Column::QuizSlug)
-        .from(quiz_result::Entity)
-        .and_where(quiz_result::Column::UserId.eq(user))
-        .and_where(quiz_result::Column::PassedAt.is_not_null());
-    lessons.union(UnionType::All, quizzes);
-    let rows = db
-        .query_all(&lessons)
-        .await
-        .context("reading completed lessons and passed quizzes")?;
-    let mut items: Vec<(i32, bool, String)> = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let course: i32 = row.try_get_by_index(0).context("reading a course id")?;
-        let kind: String = row.try_get_by_index(1).context("reading a kind")?;
-        let slug: String = row.try_get_by_index(2).context("reading a slug")?;
-        items.push((course, kind == "lesson", slug));
-    }
-    let mut done: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
-    let mut passed: BTreeMap<i32, BTreeSet<&str>> = BTreeMap::new();
-    for (course, is_lesson, slug) in &items {
-        let into = if *is_lesson { &mut done } else { &mut passed };
-        into.entry(*course).or_default().insert(slug);
-    }
+    // Per course row: [course id, started, last activity, completed, completed lesson slugs,
+    // passed quiz slugs] (the slugs space-separated: a slug has no spaces).
+    let rows: Vec<Vec<serde_json::Value>> =
+        serde_json::from_str(&text).context("reading the course progress aggregate")?;
     let by_id: BTreeMap<i32, &std::sync::Arc<CourseEntry>> =
         catalog.all_courses().iter().map(|c| (c.id, c)).collect();
-    let empty = BTreeSet::new();
-    let mut out: Vec<CourseProgress> = courses
-        .iter()
-        .filter_map(|row| {
-            let course = by_id.get(&row.course_id)?;
-            Some(summarise(
-                course,
-                row,
-                done.get(&row.course_id).unwrap_or(&empty),
-                passed.get(&row.course_id).unwrap_or(&empty),
-            ))
-        })
-        .collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let field = |n: usize| row.get(n).and_then(serde_json::Value::as_str);
+        let id = row
+            .first()
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|id| i32::try_from(id).ok())
+            .context("a course row without its course id")?;
+        let Some(course) = by_id.get(&id) else {
+            continue;
+        };
+        let moment = |n: usize| {
+            field(n)
+                .context("a course row without its moments")
+                .and_then(stored_instant)
+        };
+        let model = course_progress::Model {
+            user_id: user,
+            course_id: id,
+            started_at: moment(1)?,
+            last_activity_at: moment(2)?,
+            completed_at: field(3).map(stored_instant).transpose()?,
+        };
+        let done: BTreeSet<&str> = field(4).unwrap_or_default().split(' ').collect();
+        let passed: BTreeSet<&str> = field(5).unwrap_or_default().split(' ').collect();
+        out.push(summarise(course, &model, &done, &passed));
+    }
     out.sort_by_key(|p| std::cmp::Reverse(p.last_activity_at));
     Ok(out)
+}
+
+/// A moment as the database writes it in JSON: RFC 3339 (PostgreSQL, `T` and an offset) or
+/// as SQLite keeps it (a space for the `T`, perhaps no offset: UTC).
+fn stored_instant(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    let iso = text.replacen(' ', "T", 1);
+    if let Ok(at) = DateTime::parse_from_rfc3339(&iso) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    chrono::NaiveDateTime::parse_from_str(&iso, "%Y-%m-%dT%H:%M:%S%.f")
+        .map(|at| at.and_utc())
+        .with_context(|| format!("reading the stored moment {:?}", text.escape_default()))
 }
 
 /// `user`'s progress in `course`, lesson by lesson and quiz by quiz; `None` before any.
@@ -283,4 +306,25 @@ pub async fn of_people(
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_moments_are_read_as_either_database_writes_them() {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T16:01:16.649382Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for text in [
+            "2026-12-02T16:01:16.649382+00:00",
+            "2026-12-02 16:01:16.649382+00:00",
+            "2026-12-02T17:01:16.649382+01:00",
+            "2026-12-02 16:01:16.649382",
+        ] {
+            assert_eq!(stored_instant(text).unwrap(), at, "{text}");
+        }
+        assert!(stored_instant("yesterday").is_err());
+    }
 }
