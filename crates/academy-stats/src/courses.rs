@@ -86,12 +86,18 @@ pub async fn courses(
             total,
         });
     }
-    let table = table::one_way("course", &keys, &columns, &[], policy);
+    let mut table = table::one_way("course", &keys, &columns, &[], policy);
     let medians = medians(db).await?;
-    let median_progress = keys
+    let median_progress: Vec<Option<u64>> = keys
         .iter()
         .map(|k| medians.get(k).copied().flatten())
         .collect();
+    // Published beside the counts, as the table's one percentage column.
+    table.percents = vec!["median_progress_percent".to_owned()];
+    for (line, median) in table.lines.iter_mut().zip(&median_progress) {
+        line.percents = vec![*median];
+    }
+    table.totals.percents = vec![None];
     Ok(CourseReport {
         month,
         threshold: policy.threshold(),

@@ -43,9 +43,7 @@ impl Period {
         let limit = from
             .with_year(from.year() + MOST_YEARS)
             // 29 February: ten years on, 1 March.
-            .or_else(|| {
-                NaiveDate::from_ymd_opt(from.year() + MOST_YEARS, 3, 1)
-            })
+            .or_else(|| NaiveDate::from_ymd_opt(from.year() + MOST_YEARS, 3, 1))
             .ok_or(PeriodError::TooLong { from, to })?;
         if to >= limit {
             return Err(PeriodError::TooLong { from, to });

@@ -9,14 +9,18 @@ use sea_orm::{ConnectionTrait, Value};
 
 use crate::{
     Dimension,
-    disclosure::{Policy, Shown, protect, Counts},
+    disclosure::{Counts, Policy, Shown, protect},
     reach::NOT_STATED,
     sql,
     table::{self, Column, Table},
 };
 
 /// The measures of a programme report, in column order.
-pub const MEASURES: [&str; 3] = ["applications", "participants", "distance_course_completions"];
+pub const MEASURES: [&str; 3] = [
+    "applications",
+    "participants",
+    "distance_course_completions",
+];
 
 /// A published programme report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,7 +93,10 @@ pub async fn programme(
             total,
         });
     }
-    let mut keys: Vec<String> = M49Region::ALL.iter().map(|r| r.as_str().to_owned()).collect();
+    let mut keys: Vec<String> = M49Region::ALL
+        .iter()
+        .map(|r| r.as_str().to_owned())
+        .collect();
     keys.push(PREFER_NOT_TO_SAY.to_owned());
     keys.push(NOT_STATED.to_owned());
     let total = |i: usize| {

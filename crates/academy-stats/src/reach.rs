@@ -59,8 +59,16 @@ impl Source {
 
     fn from_where(self) -> (&'static str, &'static str, &'static str) {
         match self {
-            Source::Reached => ("progress_events", "occurred_at", "COUNT(DISTINCT x.user_id)"),
-            Source::Trained => ("course_progress", "completed_at", "COUNT(DISTINCT x.user_id)"),
+            Source::Reached => (
+                "progress_events",
+                "occurred_at",
+                "COUNT(DISTINCT x.user_id)",
+            ),
+            Source::Trained => (
+                "course_progress",
+                "completed_at",
+                "COUNT(DISTINCT x.user_id)",
+            ),
             Source::Completions => ("course_progress", "completed_at", "COUNT(*)"),
         }
     }
@@ -77,7 +85,10 @@ fn key_of(db: &impl ConnectionTrait, dimension: Dimension, time: &str) -> (&'sta
         Dimension::Gender | Dimension::GenderYear => (USERS, "u.gender".to_owned()),
         Dimension::OrganisationType => (USERS, "u.organisation_type".to_owned()),
         Dimension::Language => (USERS, "u.language".to_owned()),
-        Dimension::Course => (" JOIN courses co ON co.id = x.course_id", "co.slug".to_owned()),
+        Dimension::Course => (
+            " JOIN courses co ON co.id = x.course_id",
+            "co.slug".to_owned(),
+        ),
         Dimension::Mechanism => (
             " JOIN course_mechanisms m ON m.course_id = x.course_id",
             "m.mechanism".to_owned(),
@@ -137,11 +148,7 @@ pub(crate) fn line_key(dimension: Dimension, raw: Option<&str>) -> String {
                 .and_then(|c| c.region())
                 .map_or_else(|| NOT_STATED.to_owned(), |r| r.as_str().to_owned())
         }
-        Dimension::Language => raw
-            .split('-')
-            .next()
-            .unwrap_or(raw)
-            .to_ascii_lowercase(),
+        Dimension::Language => raw.split('-').next().unwrap_or(raw).to_ascii_lowercase(),
         _ => raw.to_owned(),
     }
 }
@@ -160,8 +167,10 @@ fn fixed_lines(dimension: Dimension, period: &Period) -> Vec<String> {
             .map(|o| o.as_str().to_owned())
             .collect(),
         Dimension::Region => {
-            let mut keys: Vec<String> =
-                M49Region::ALL.iter().map(|r| r.as_str().to_owned()).collect();
+            let mut keys: Vec<String> = M49Region::ALL
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect();
             keys.push(PREFER_NOT_TO_SAY.to_owned());
             keys
         }
@@ -274,11 +283,9 @@ pub async fn reach(
     )
     .await?;
     // Every total is published as a one-line table of its own.
-    let total_of = |n: u64| crate::disclosure::protect(
-        &crate::disclosure::Counts::one_way(vec![n], n),
-        policy,
-    )
-    .total;
+    let total_of = |n: u64| {
+        crate::disclosure::protect(&crate::disclosure::Counts::one_way(vec![n], n), policy).total
+    };
     let [reached_total, trained_total, completions_total] = totals;
 
     let tables = if by.by_year() {

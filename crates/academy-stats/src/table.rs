@@ -153,7 +153,12 @@ pub fn two_way(
             .map(|k| {
                 columns
                     .iter()
-                    .map(|c| grid.cells.get(&(k.clone(), c.clone())).copied().unwrap_or(0))
+                    .map(|c| {
+                        grid.cells
+                            .get(&(k.clone(), c.clone()))
+                            .copied()
+                            .unwrap_or(0)
+                    })
                     .collect()
             })
             .collect(),
