@@ -13,7 +13,7 @@ use poem_openapi::{
     types::{ToJSON, Type},
 };
 
-use super::views::{CoursesView, ProgrammeView, Published, ReachBy, ReachView, StatsFormat};
+use super::views::{CourseStats, ProgrammeStats, Published, ReachBy, ReachStats, StatsFormat};
 use crate::{
     api::{
         ApiTags,
@@ -160,7 +160,7 @@ impl StatsApi {
         by: Query<Option<ReachBy>>,
         /// `json` (default), `csv` or `svg`.
         format: Query<Option<StatsFormat>>,
-    ) -> Result<Published<ReachView>, ReachError> {
+    ) -> Result<Published<ReachStats>, ReachError> {
         credentials.caller_as(&self.state, Role::Staff).await?;
         let period = period(from.0.as_deref(), to.0.as_deref()).map_err(Failure::from)?;
         let by = by.0.map_or(Dimension::Country, Dimension::from);
@@ -174,7 +174,7 @@ impl StatsApi {
         );
         let name = format!("reach-{}-{}-{}", by.as_str(), period.from(), period.to());
         Ok(publish(
-            ReachView::new(&report, policy),
+            ReachStats::new(&report, policy),
             format.0,
             &report.tables,
             (&name, &title),
@@ -195,7 +195,7 @@ impl StatsApi {
         slug: Path<SlugParam>,
         /// `json` (default), `csv` or `svg`.
         format: Query<Option<StatsFormat>>,
-    ) -> Result<Published<ProgrammeView>, ProgrammeStatsFailed> {
+    ) -> Result<Published<ProgrammeStats>, ProgrammeStatsFailed> {
         credentials.caller_as(&self.state, Role::Staff).await?;
         let policy = &self.state.stats;
         let report = academy_stats::programme(&self.state.db, &slug.0, policy)
@@ -204,7 +204,7 @@ impl StatsApi {
         let title = format!("Applications by region, {}", report.slug);
         let name = format!("programme-{}", report.slug);
         Ok(publish(
-            ProgrammeView::new(&report, policy),
+            ProgrammeStats::new(&report, policy),
             format.0,
             std::slice::from_ref(&report.by_region),
             (&name, &title),
@@ -223,13 +223,13 @@ impl StatsApi {
         credentials: Credentials,
         /// `json` (default), `csv` or `svg`.
         format: Query<Option<StatsFormat>>,
-    ) -> Result<Published<CoursesView>, CoursesStatsError> {
+    ) -> Result<Published<CourseStats>, CoursesStatsError> {
         credentials.caller_as(&self.state, Role::Staff).await?;
         let policy = &self.state.stats;
         let report = academy_stats::courses(&self.state.db, Utc::now(), policy).await?;
         let month = report.month.from().format("%Y-%m").to_string();
         Ok(publish(
-            CoursesView::new(&report, policy),
+            CourseStats::new(&report, policy),
             format.0,
             std::slice::from_ref(&report.table),
             (

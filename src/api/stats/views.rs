@@ -83,7 +83,7 @@ pub enum Published<T: ToJSON + Type + Send + Sync> {
 /// One line of a table.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct LineView {
+pub struct StatsLine {
     /// What the line is: a country code, a month, a course slug, `total`…
     key: String,
     /// The entries, in column order.
@@ -97,7 +97,7 @@ pub struct LineView {
 /// A published table.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
-pub struct TableView {
+pub struct StatsTable {
     /// What the cells count, in a two-way table (whose columns are years).
     measure: Option<String>,
     /// What the lines are.
@@ -106,14 +106,14 @@ pub struct TableView {
     columns: Vec<String>,
     /// The percentage columns.
     percents: Vec<String>,
-    lines: Vec<LineView>,
+    lines: Vec<StatsLine>,
     /// The column totals (distinct people: not the sum of the lines when a person is in
     /// several).
-    totals: LineView,
+    totals: StatsLine,
 }
 
-fn line(line: &Line, policy: &Policy) -> LineView {
-    LineView {
+fn line(line: &Line, policy: &Policy) -> StatsLine {
+    StatsLine {
         key: line.key.clone(),
         cells: line.cells.iter().map(|c| c.text(policy)).collect(),
         total: line.total.map(|t| t.text(policy)),
@@ -121,8 +121,8 @@ fn line(line: &Line, policy: &Policy) -> LineView {
     }
 }
 
-pub fn table(table: &Table, policy: &Policy) -> TableView {
-    TableView {
+pub fn table(table: &Table, policy: &Policy) -> StatsTable {
+    StatsTable {
         measure: table.measure.clone(),
         lines_are: table.lines_are.clone(),
         columns: table.columns.clone(),
@@ -134,7 +134,7 @@ pub fn table(table: &Table, policy: &Policy) -> TableView {
 
 /// People reached, defenders trained, course completions and countries reached in a period.
 #[derive(Debug, Object)]
-pub struct ReachView {
+pub struct ReachStats {
     /// First day of the period (UTC).
     from: String,
     /// Last day of the period (UTC), included.
@@ -150,12 +150,12 @@ pub struct ReachView {
     /// Countries with at least one person reached (a count of countries).
     countries_reached: u64,
     /// One table, or for `country_year` and `gender_year` one per measure.
-    tables: Vec<TableView>,
+    tables: Vec<StatsTable>,
 }
 
-impl ReachView {
-    pub fn new(report: &ReachReport, policy: &Policy) -> ReachView {
-        ReachView {
+impl ReachStats {
+    pub fn new(report: &ReachReport, policy: &Policy) -> ReachStats {
+        ReachStats {
             from: report.period.from().to_string(),
             to: report.period.to().to_string(),
             by: report.by.as_str().to_owned(),
@@ -171,7 +171,7 @@ impl ReachView {
 
 /// An HRDAP edition's applications, participants and distance-course completions.
 #[derive(Debug, Object)]
-pub struct ProgrammeView {
+pub struct ProgrammeStats {
     programme: String,
     threshold: u64,
     /// Submitted applications.
@@ -180,12 +180,12 @@ pub struct ProgrammeView {
     /// Participants who completed every course of the distance course.
     distance_course_completions: String,
     /// By UN M49 region, a column per measure.
-    by_region: TableView,
+    by_region: StatsTable,
 }
 
-impl ProgrammeView {
-    pub fn new(report: &ProgrammeReport, policy: &Policy) -> ProgrammeView {
-        ProgrammeView {
+impl ProgrammeStats {
+    pub fn new(report: &ProgrammeReport, policy: &Policy) -> ProgrammeStats {
+        ProgrammeStats {
             programme: report.slug.clone(),
             threshold: report.threshold,
             applications: report.applications.text(policy),
@@ -198,19 +198,19 @@ impl ProgrammeView {
 
 /// Per course: enrolled, active this month, completed, median progress.
 #[derive(Debug, Object)]
-pub struct CoursesView {
+pub struct CourseStats {
     /// The month `active_this_month` counts, `YYYY-MM`.
     month: String,
     threshold: u64,
     /// A line per course, a column per measure, and the percentage column
     /// `median_progress_percent`: the median share of the course's lessons completed by the
     /// people enrolled, rounded to 5; absent under 23 people enrolled.
-    courses: TableView,
+    courses: StatsTable,
 }
 
-impl CoursesView {
-    pub fn new(report: &CourseReport, policy: &Policy) -> CoursesView {
-        CoursesView {
+impl CourseStats {
+    pub fn new(report: &CourseReport, policy: &Policy) -> CourseStats {
+        CourseStats {
             month: report.month.from().format("%Y-%m").to_string(),
             threshold: report.threshold,
             courses: table(&report.table, policy),
