@@ -57,7 +57,7 @@ enum Source {
 impl Source {
     const ALL: [Source; 3] = [Source::Reached, Source::Trained, Source::Completions];
 
-    fn from_where(self) -> (&'static str, &'static str, &'static str) {
+    fn sql_parts(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Source::Reached => (
                 "progress_events",
@@ -109,7 +109,7 @@ async fn counted(
     lines: Option<Dimension>,
     by_year: bool,
 ) -> anyhow::Result<Vec<Grouped>> {
-    let (table, time, aggregate) = source.from_where();
+    let (table, time, aggregate) = source.sql_parts();
     let mut keys = Vec::new();
     let mut join = "";
     if let Some(dimension) = lines {
@@ -258,9 +258,9 @@ pub async fn reach(
                 db,
                 &format!(
                     "SELECT {} FROM {} x WHERE x.{2} >= ? AND x.{2} < ?",
-                    source.from_where().2,
-                    source.from_where().0,
-                    source.from_where().1
+                    source.sql_parts().2,
+                    source.sql_parts().0,
+                    source.sql_parts().1
                 ),
                 bounds(&period),
                 "reach totals",
