@@ -37,6 +37,8 @@ impl Academy {
     /// Connects to the database, migrates it, imports `content_dir` if the database holds no
     /// content yet, and loads the catalog.
     pub async fn start(config: Config) -> anyhow::Result<Academy> {
+        // Checked first: a wrong setting is told before anything else is done.
+        let stats = config.stats_policy()?;
         let db = open_database(&config).await?;
         if import::latest_version(&db).await?.is_none() {
             import_initial_content(&db, &config).await?;
@@ -45,8 +47,9 @@ impl Academy {
         let (enrollment, mailer) = enrollment_services(&config, &db).await?;
         let certificates = certificate_issuer(&config, &db).await?;
         let progress = progress_writers(&config).await?;
-        let state =
+        let mut state =
             AppState::load(db, identity, enrollment, mailer, certificates, progress).await?;
+        state.stats = std::sync::Arc::new(stats);
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))

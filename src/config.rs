@@ -102,6 +102,12 @@ pub struct Config {
     /// Time any request body may take before it must keep up 1 KiB/s on average
     /// (`ACADEMY_BODY_TIMEOUT_SECONDS`).
     pub body_timeout_seconds: u64,
+    /// The smallest number of people a published statistic may count: 1 to this minus one is
+    /// shown as `"<N"` (`ACADEMY_STATS_MIN_CELL`; at least 3).
+    pub stats_min_cell: u64,
+    /// ISO 3166-1 alpha-2 codes of countries never shown on their own in statistics, whatever
+    /// their count, comma-separated, e.g. `BY,ER` (`ACADEMY_STATS_HIDDEN_COUNTRIES`).
+    pub stats_hidden_countries: String,
 }
 
 /// One OpenID Connect identity provider (`[providers.<key>]`; the key appears in URLs).
@@ -165,6 +171,8 @@ impl Default for Config {
             header_timeout_seconds: 30,
             idle_timeout_seconds: 60,
             body_timeout_seconds: 10,
+            stats_min_cell: academy_stats::disclosure::DEFAULT_THRESHOLD,
+            stats_hidden_countries: String::new(),
         }
     }
 }
@@ -269,6 +277,20 @@ impl Config {
         }
     }
 
+    /// The disclosure policy of statistics: refused with a message naming the setting when the
+    /// threshold is below 3 or a hidden country is not a two-letter code.
+    pub fn stats_policy(&self) -> anyhow::Result<academy_stats::disclosure::Policy> {
+        use academy_stats::disclosure::{Policy, PolicyError};
+        Policy::new(self.stats_min_cell, self.stats_hidden_countries.split(',')).map_err(
+            |e| match e {
+                PolicyError::ThresholdTooLow(_) => anyhow::anyhow!("ACADEMY_STATS_MIN_CELL: {e}"),
+                PolicyError::NotACountry(_) => {
+                    anyhow::anyhow!("ACADEMY_STATS_HIDDEN_COUNTRIES: {e}")
+                }
+            },
+        )
+    }
+
     /// Whether the database is the embedded SQLite file (whose directory must exist).
     pub fn uses_sqlite(&self) -> bool {
         self.database_url().starts_with("sqlite:")
@@ -317,6 +339,36 @@ mod tests {
             use secrecy::ExposeSecret;
             assert_eq!(ishr.client_secret.expose_secret(), "from-env");
             assert!(!format!("{config:?}").contains("from-env"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns its large error type
+    fn statistics_settings_are_checked() {
+        figment::Jail::expect_with(|jail| {
+            let policy = Config::load()
+                .map_err(|e| e.to_string())?
+                .stats_policy()
+                .map_err(|e| e.to_string())?;
+            assert_eq!(policy.threshold(), 5);
+            jail.set_env("ACADEMY_STATS_MIN_CELL", "10");
+            jail.set_env("ACADEMY_STATS_HIDDEN_COUNTRIES", "by, er");
+            let policy = Config::load()
+                .map_err(|e| e.to_string())?
+                .stats_policy()
+                .map_err(|e| e.to_string())?;
+            assert_eq!(policy.threshold(), 10);
+            assert!(policy.is_hidden("BY") && policy.is_hidden("ER"));
+            jail.set_env("ACADEMY_STATS_MIN_CELL", "2");
+            let low = Config::load().map_err(|e| e.to_string())?.stats_policy();
+            assert!(low.is_err_and(|e| e.to_string().contains("ACADEMY_STATS_MIN_CELL")));
+            jail.set_env("ACADEMY_STATS_MIN_CELL", "five");
+            assert!(Config::load().is_err());
+            jail.set_env("ACADEMY_STATS_MIN_CELL", "5");
+            jail.set_env("ACADEMY_STATS_HIDDEN_COUNTRIES", "Belarus");
+            let bad = Config::load().map_err(|e| e.to_string())?.stats_policy();
+            assert!(bad.is_err_and(|e| e.to_string().contains("ACADEMY_STATS_HIDDEN_COUNTRIES")));
             Ok(())
         });
     }

@@ -31,6 +31,8 @@ pub struct AppState {
     pub certificates: Arc<Issuing>,
     /// Where progress events are recorded: group commit by the progress writers.
     pub progress: Recorder,
+    /// What statistics may publish: the threshold and the hidden countries.
+    pub stats: Arc<academy_stats::disclosure::Policy>,
 }
 
 /// The identity services, built from the configuration in `app.rs`.
@@ -62,6 +64,7 @@ impl AppState {
             mailer: mailer.map(Arc::new),
             certificates: Arc::new(certificates),
             progress,
+            stats: Arc::default(),
         })
     }
 

@@ -140,6 +140,35 @@ impl ParseFromParameter for CertificateId {
     }
 }
 
+/// A calendar date in a query, `YYYY-MM-DD` (years 1000 to 9999): the text as sent, parsed by
+/// the handler, which answers 400 `invalid_date` for a day that does not exist.
+#[derive(Debug, Clone)]
+pub struct DateParam(String);
+
+impl Deref for DateParam {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+string_param!(
+    DateParam,
+    "string(date)",
+    MetaSchema {
+        format: Some("date"),
+        pattern: Some("^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2}$".to_owned()),
+        ..MetaSchema::new("string")
+    }
+);
+
+impl ParseFromParameter for DateParam {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Ok(DateParam(value.to_owned()))
+    }
+}
+
 /// Whether `value` is a UUID in its hyphenated form (`8-4-4-4-12` hexadecimal digits).
 fn is_uuid(value: &str) -> bool {
     let groups: Vec<&str> = value.split('-').collect();

@@ -13,6 +13,7 @@ pub mod params;
 pub mod programmes;
 pub mod progress;
 pub mod search;
+pub mod stats;
 
 use poem_openapi::{OpenApiService, Tags};
 
@@ -36,6 +37,8 @@ pub enum ApiTags {
     /// Verifiable certificates: the credentials (Open Badges 3.0), their verification pages,
     /// revocation status lists, the issuer's DID document, verification, revocation.
     Certificates,
+    /// Reach statistics for staff: published only under small-cell disclosure control.
+    Statistics,
 }
 
 /// The whole documented API: a tuple of the areas' tuples.
@@ -47,6 +50,7 @@ pub type Api = (
     programmes::Api,
     progress::Api,
     certificates::Api,
+    stats::Api,
 );
 
 /// Builds the OpenAPI service for `state`.
@@ -62,6 +66,7 @@ pub fn service(state: &AppState) -> OpenApiService<Api, ()> {
             programmes::api(state),
             progress::api(state),
             certificates::api(state),
+            stats::api(state),
         ),
         "ISHR Academy API",
         env!("CARGO_PKG_VERSION"),

@@ -4,6 +4,7 @@
 mod content;
 mod keys;
 mod serve;
+mod stats;
 mod users;
 
 use std::{path::PathBuf, process::ExitCode};
@@ -53,6 +54,11 @@ pub enum Command {
         #[command(subcommand)]
         command: keys::KeysCommand,
     },
+    /// Reach statistics, under the same disclosure control as the API.
+    Stats {
+        #[command(subcommand)]
+        command: stats::StatsCommand,
+    },
 }
 
 /// Runs `command` with `config`; the exit code says how it went.
@@ -72,5 +78,6 @@ pub async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Users { command } => users::users(&config, command).await,
         Command::Tokens { command } => users::tokens(&config, command).await,
         Command::Keys { command } => keys::keys(&config, command).await,
+        Command::Stats { command } => stats::stats(&config, command).await,
     }
 }

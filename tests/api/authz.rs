@@ -50,6 +50,7 @@ fn row(method: Method, path: &'static str, uri: &str, expect: [u16; 5]) -> Row {
 const PUBLIC: [u16; 5] = [200; 5];
 const SIGNED_IN: [u16; 5] = [401, 200, 200, 200, 200];
 const ADMIN: [u16; 5] = [401, 403, 403, 403, 200];
+const STAFF: [u16; 5] = [401, 403, 403, 200, 200];
 
 /// The matrix. `subject` is an account the admin operations act on; `application` is the
 /// subject's submitted application to the edition `matrix-2027`.
@@ -376,6 +377,14 @@ fn matrix(subject: i32, application: i64) -> Vec<Row> {
                 [401, 404, 404, 404, 404],
             )
         },
+        row(M::GET, "/api/stats/reach", "/api/stats/reach", STAFF),
+        row(
+            M::GET,
+            "/api/stats/programmes/{slug}",
+            "/api/stats/programmes/matrix-2027",
+            STAFF,
+        ),
+        row(M::GET, "/api/stats/courses", "/api/stats/courses", STAFF),
     ]
 }
 

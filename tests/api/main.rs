@@ -23,4 +23,5 @@ mod progress;
 mod progress_crash;
 mod search;
 mod server;
+mod stats;
 mod storage;

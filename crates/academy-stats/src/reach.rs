@@ -1,0 +1,434 @@
+//! The reach report: for a period, people reached (distinct accounts with any learning event),
+//! defenders trained (distinct people with at least one course completed), course completions
+//! and countries reached, broken down by one [`Dimension`].
+//!
+//! Read straight from the progress tables at the moment of the request (no copy to keep in
+//! step), with the indexes of the stats migration: an event is counted as soon as it is
+//! committed. Every figure is published through [`crate::disclosure`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use academy_identity::profile::{
+    CountryAnswer, Gender, M49Region, OrganisationType, PREFER_NOT_TO_SAY, ProfileValue,
+};
+use sea_orm::{ConnectionTrait, Value};
+
+use crate::{
+    Dimension, Period,
+    disclosure::{OTHER_COUNTRIES, Policy, Shown},
+    sql::{self, Grouped},
+    table::{self, Column, Grid, Percent, Table},
+};
+
+/// A line for people who left a profile field empty.
+pub const NOT_STATED: &str = "not_stated";
+
+/// The measures of a reach report, in column order.
+pub const MEASURES: [&str; 3] = ["people_reached", "defenders_trained", "course_completions"];
+
+/// A published reach report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReachReport {
+    pub period: Period,
+    pub by: Dimension,
+    /// The threshold k the report was published with.
+    pub threshold: u64,
+    pub people_reached: Shown,
+    pub defenders_trained: Shown,
+    pub course_completions: Shown,
+    /// Countries with at least one person reached (a count of countries, not of people).
+    pub countries_reached: u64,
+    /// One table with a column per measure; for a two-way dimension, one table per measure
+    /// with a column per year.
+    pub tables: Vec<Table>,
+}
+
+/// Where a measure is counted.
+#[derive(Clone, Copy)]
+enum Source {
+    /// Distinct people with a learning event.
+    Reached,
+    /// Distinct people with a completion.
+    Trained,
+    /// Completions.
+    Completions,
+}
+
+impl Source {
+    const ALL: [Source; 3] = [Source::Reached, Source::Trained, Source::Completions];
+
+    fn sql_parts(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Source::Reached => (
+                "progress_events",
+                "occurred_at",
+                "COUNT(DISTINCT x.user_id)",
+            ),
+            Source::Trained => (
+                "course_progress",
+                "completed_at",
+                "COUNT(DISTINCT x.user_id)",
+            ),
+            Source::Completions => ("course_progress", "completed_at", "COUNT(*)"),
+        }
+    }
+}
+
+/// The join and key expression of the lines of `dimension` (a one-way dimension).
+fn key_of(db: &impl ConnectionTrait, dimension: Dimension, time: &str) -> (&'static str, String) {
+    const USERS: &str = " JOIN users u ON u.id = x.user_id";
+    match dimension {
+        Dimension::Month => ("", sql::month(db, &format!("x.{time}"))),
+        Dimension::Country | Dimension::Region | Dimension::CountryYear => {
+            (USERS, "u.country".to_owned())
+        }
+        Dimension::Gender | Dimension::GenderYear => (USERS, "u.gender".to_owned()),
+        Dimension::OrganisationType => (USERS, "u.organisation_type".to_owned()),
+        Dimension::Language => (USERS, "u.language".to_owned()),
+        Dimension::Course => (
+            " JOIN courses co ON co.id = x.course_id",
+            "co.slug".to_owned(),
+        ),
+        Dimension::Mechanism => (
+            " JOIN course_mechanisms m ON m.course_id = x.course_id",
+            "m.mechanism".to_owned(),
+        ),
+    }
+}
+
+fn bounds(period: &Period) -> Vec<Value> {
+    vec![period.start().into(), period.end().into()]
+}
+
+/// Counts `source` in `period`, grouped by the line key of `lines` (if any) and the year (if
+/// `by_year`).
+async fn counted(
+    db: &impl ConnectionTrait,
+    source: Source,
+    period: &Period,
+    lines: Option<Dimension>,
+    by_year: bool,
+) -> anyhow::Result<Vec<Grouped>> {
+    let (table, time, aggregate) = source.sql_parts();
+    let mut keys = Vec::new();
+    let mut join = "";
+    if let Some(dimension) = lines {
+        let (j, key) = key_of(db, dimension, time);
+        join = j;
+        keys.push(key);
+    }
+    if by_year {
+        keys.push(sql::year(db, &format!("x.{time}")));
+    }
+    let select: String = keys.iter().map(|k| format!("{k}, ")).collect();
+    let group = if keys.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {}", keys.join(", "))
+    };
+    let text = format!(
+        "SELECT {select}{aggregate} FROM {table} x{join} \
+         WHERE x.{time} >= ? AND x.{time} < ?{group}"
+    );
+    sql::grouped(db, &text, bounds(period), keys.len(), "reach").await
+}
+
+/// The published key of a stored value of `dimension`'s lines.
+pub(crate) fn line_key(dimension: Dimension, raw: Option<&str>) -> String {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        return NOT_STATED.to_owned();
+    };
+    match dimension.lines() {
+        Dimension::Region => {
+            if raw == PREFER_NOT_TO_SAY {
+                return PREFER_NOT_TO_SAY.to_owned();
+            }
+            CountryAnswer::parse(raw)
+                .ok()
+                .and_then(|c| c.region())
+                .map_or_else(|| NOT_STATED.to_owned(), |r| r.as_str().to_owned())
+        }
+        Dimension::Language => raw.split('-').next().unwrap_or(raw).to_ascii_lowercase(),
+        _ => raw.to_owned(),
+    }
+}
+
+fn is_country(key: &str) -> bool {
+    key.len() == 2 && key.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// The lines of `dimension` always shown (a fixed vocabulary), before those found in the data.
+fn fixed_lines(dimension: Dimension, period: &Period) -> Vec<String> {
+    let mut keys: Vec<String> = match dimension.lines() {
+        Dimension::Month => return period.months(),
+        Dimension::Gender => Gender::ALL.iter().map(|g| g.as_str().to_owned()).collect(),
+        Dimension::OrganisationType => OrganisationType::ALL
+            .iter()
+            .map(|o| o.as_str().to_owned())
+            .collect(),
+        Dimension::Region => {
+            let mut keys: Vec<String> = M49Region::ALL
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect();
+            keys.push(PREFER_NOT_TO_SAY.to_owned());
+            keys
+        }
+        _ => Vec::new(),
+    };
+    if !keys.is_empty() {
+        keys.retain(|k| k != PREFER_NOT_TO_SAY);
+        keys.push(PREFER_NOT_TO_SAY.to_owned());
+        keys.push(NOT_STATED.to_owned());
+    }
+    keys
+}
+
+/// Orders the keys: the fixed ones first, then the others found (countries in code order,
+/// `prefer_not_to_say`, `not_stated`, then `other_countries`).
+fn ordered(dimension: Dimension, period: &Period, found: &BTreeSet<String>) -> Vec<String> {
+    let mut keys = fixed_lines(dimension, period);
+    if keys.is_empty() {
+        let rank = |k: &String| match k.as_str() {
+            PREFER_NOT_TO_SAY => 1,
+            NOT_STATED => 2,
+            OTHER_COUNTRIES => 3,
+            _ => 0,
+        };
+        let mut found: Vec<String> = found.iter().cloned().collect();
+        found.sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.cmp(b)));
+        keys = found;
+    } else if dimension.lines() != Dimension::Month {
+        for k in found {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    keys
+}
+
+/// The key each published line collects: countries pooled into [`OTHER_COUNTRIES`] when the
+/// dimension is by country and they have fewer than k people reached, or are hidden.
+struct Keys {
+    dimension: Dimension,
+    pooled: BTreeSet<String>,
+}
+
+impl Keys {
+    fn new(dimension: Dimension, reached: &[Grouped], policy: &Policy) -> Keys {
+        let mut pooled = BTreeSet::new();
+        if dimension.lines() == Dimension::Country {
+            let mut per_country: BTreeMap<String, u64> = BTreeMap::new();
+            for g in reached {
+                *per_country
+                    .entry(line_key(dimension, g.key.as_deref()))
+                    .or_default() += g.count;
+            }
+            for (key, people) in per_country {
+                if is_country(&key) && policy.pools(&key, people) {
+                    pooled.insert(key);
+                }
+            }
+        }
+        Keys { dimension, pooled }
+    }
+
+    fn of(&self, raw: Option<&str>) -> String {
+        let key = line_key(self.dimension, raw);
+        if self.pooled.contains(&key) {
+            OTHER_COUNTRIES.to_owned()
+        } else {
+            key
+        }
+    }
+}
+
+/// Builds the reach report of `period` by `by`, published under `policy`.
+pub async fn reach(
+    db: &impl ConnectionTrait,
+    period: Period,
+    by: Dimension,
+    policy: &Policy,
+) -> anyhow::Result<ReachReport> {
+    let mut totals = [0u64; 3];
+    for (i, source) in Source::ALL.into_iter().enumerate() {
+        if let Some(t) = totals.get_mut(i) {
+            *t = sql::count(
+                db,
+                &format!(
+                    "SELECT {} FROM {} x WHERE x.{2} >= ? AND x.{2} < ?",
+                    source.sql_parts().2,
+                    source.sql_parts().0,
+                    source.sql_parts().1
+                ),
+                bounds(&period),
+                "reach totals",
+            )
+            .await?;
+        }
+    }
+    let countries_reached = sql::count(
+        db,
+        "SELECT COUNT(DISTINCT u.country) FROM progress_events x \
+         JOIN users u ON u.id = x.user_id \
+         WHERE x.occurred_at >= ? AND x.occurred_at < ? AND u.country IS NOT NULL \
+         AND u.country <> ?",
+        vec![
+            period.start().into(),
+            period.end().into(),
+            PREFER_NOT_TO_SAY.into(),
+        ],
+        "countries reached",
+    )
+    .await?;
+    // Every total is published as a one-line table of its own.
+    let total_of = |n: u64| {
+        crate::disclosure::protect(&crate::disclosure::Counts::one_way(vec![n], n), policy).total
+    };
+    let [reached_total, trained_total, completions_total] = totals;
+
+    let tables = if by.by_year() {
+        two_way_tables(db, &period, by, policy, totals).await?
+    } else {
+        vec![one_way_table(db, &period, by, policy, totals).await?]
+    };
+    Ok(ReachReport {
+        period,
+        by,
+        threshold: policy.threshold(),
+        people_reached: total_of(reached_total),
+        defenders_trained: total_of(trained_total),
+        course_completions: total_of(completions_total),
+        countries_reached,
+        tables,
+    })
+}
+
+async fn one_way_table(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    by: Dimension,
+    policy: &Policy,
+    totals: [u64; 3],
+) -> anyhow::Result<Table> {
+    let mut raw = Vec::new();
+    for source in Source::ALL {
+        raw.push(counted(db, source, period, Some(by), false).await?);
+    }
+    let keys = Keys::new(by, raw.first().map_or(&[][..], Vec::as_slice), policy);
+    let mut found = BTreeSet::new();
+    let columns: Vec<Column> = raw
+        .iter()
+        .zip(MEASURES)
+        .zip(totals)
+        .map(|((rows, name), total)| {
+            let mut by_key: BTreeMap<String, u64> = BTreeMap::new();
+            for g in rows {
+                let key = keys.of(g.key.as_deref());
+                found.insert(key.clone());
+                *by_key.entry(key).or_default() += g.count;
+            }
+            Column {
+                name: name.to_owned(),
+                by_key,
+                total,
+            }
+        })
+        .collect();
+    let lines = ordered(by, period, &found);
+    Ok(table::one_way(
+        by.as_str(),
+        &lines,
+        &columns,
+        &[Percent {
+            name: "trained_percent".to_owned(),
+            part: 1,
+            base: 0,
+        }],
+        policy,
+    ))
+}
+
+async fn two_way_tables(
+    db: &impl ConnectionTrait,
+    period: &Period,
+    by: Dimension,
+    policy: &Policy,
+    totals: [u64; 3],
+) -> anyhow::Result<Vec<Table>> {
+    let lines_dim = by.lines();
+    let years = period.years();
+    let mut grids = Vec::new();
+    let mut line_totals = Vec::new();
+    for source in Source::ALL {
+        line_totals.push(counted(db, source, period, Some(lines_dim), false).await?);
+    }
+    let keys = Keys::new(
+        lines_dim,
+        line_totals.first().map_or(&[][..], Vec::as_slice),
+        policy,
+    );
+    let mut found = BTreeSet::new();
+    for ((source, per_line), total) in Source::ALL.into_iter().zip(&line_totals).zip(totals) {
+        let mut grid = Grid {
+            total,
+            ..Grid::default()
+        };
+        for g in per_line {
+            let key = keys.of(g.key.as_deref());
+            found.insert(key.clone());
+            *grid.lines.entry(key).or_default() += g.count;
+        }
+        for g in counted(db, source, period, Some(lines_dim), true).await? {
+            let key = keys.of(g.key.as_deref());
+            let year = g.key2.unwrap_or_default();
+            *grid.cells.entry((key, year)).or_default() += g.count;
+        }
+        for g in counted(db, source, period, None, true).await? {
+            grid.columns.insert(g.key.unwrap_or_default(), g.count);
+        }
+        grids.push(grid);
+    }
+    let lines = ordered(lines_dim, period, &found);
+    Ok(grids
+        .iter()
+        .zip(MEASURES)
+        .map(|(grid, measure)| {
+            table::two_way(measure, lines_dim.as_str(), &lines, &years, grid, policy)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_values_become_published_keys() {
+        assert_eq!(line_key(Dimension::Region, Some("KE")), "africa");
+        assert_eq!(line_key(Dimension::Region, Some("FR")), "europe");
+        assert_eq!(line_key(Dimension::Region, None), NOT_STATED);
+        assert_eq!(
+            line_key(Dimension::Region, Some(PREFER_NOT_TO_SAY)),
+            PREFER_NOT_TO_SAY
+        );
+        assert_eq!(line_key(Dimension::Language, Some("es-419")), "es");
+        assert_eq!(line_key(Dimension::CountryYear, Some("KE")), "KE");
+    }
+
+    #[test]
+    fn fixed_vocabularies_are_always_lines() {
+        let period = Period::year(2026).unwrap_or_else(|| unreachable!());
+        let keys = ordered(Dimension::Gender, &period, &BTreeSet::new());
+        assert_eq!(keys.first().map(String::as_str), Some("woman"));
+        assert_eq!(keys.last().map(String::as_str), Some(NOT_STATED));
+        let found: BTreeSet<String> = ["other_countries", "KE", "not_stated", "BR"]
+            .map(str::to_owned)
+            .into();
+        assert_eq!(
+            ordered(Dimension::Country, &period, &found),
+            ["BR", "KE", "not_stated", "other_countries"]
+        );
+    }
+}
