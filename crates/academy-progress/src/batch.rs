@@ -362,7 +362,7 @@ async fn store_lessons(
 /// Completes each course of `open` (person, course) whose current lessons are all completed and
 /// quizzes all passed, at its last activity of the batch; returns those completed now. One
 /// query for all of them, then a conditional update (and the certificate) per completion.
-async fn complete_if_done(
+pub(crate) async fn complete_if_done(
     db: &impl ConnectionTrait,
     courses: &BTreeMap<i32, &CourseEntry>,
     open: &[Pair],

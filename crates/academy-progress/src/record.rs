@@ -5,7 +5,7 @@
 //! key makes a replay a no-op), then the state it changes. A duplicate or a refused attempt rolls
 //! its savepoint back and leaves the other events of the transaction as they are.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use academy_courses::{catalog::CourseEntry, vocab::Visibility};
 use academy_enrollment::enrolment::{Source, ensure_enrolled};
@@ -14,7 +14,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     Set, TransactionTrait,
-    sea_query::{Expr, ExprTrait, OnConflict, Query, UnionType},
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -108,6 +108,7 @@ async fn store_event(
 /// Marks the course complete (once) when every current lesson is completed and every current
 /// quiz passed; returns when it was completed, if it is. `completed` is what the course's row
 /// said when this event took it: a completion is never re-examined (it only moves forward).
+/// The check is the batch's, for a batch of one.
 async fn complete_if_done(
     db: &impl ConnectionTrait,
     user: i32,
@@ -118,60 +119,17 @@ async fn complete_if_done(
     if completed.is_some() {
         return Ok(completed);
     }
-    // One statement: the person's completed lessons and passed quizzes of the course.
-    let mut lessons = Query::select();
-    lessons
-        .expr(Expr::val("lesson"))
-        .column(lesson_progress::Column::LessonSlug)
-        .from(lesson_progress::Entity)
-        .and_where(lesson_progress::Column::UserId.eq(user))
-        .and_where(lesson_progress::Column::CourseId.eq(course.id))
-        .and_where(lesson_progress::Column::CompletedAt.is_not_null());
-    let mut quizzes = Query::select();
-    quizzes
-        .expr(Expr::val("quiz"))
-        .column(quiz_result::Column::QuizSlug)
-        .from(quiz_result::Entity)
-        .and_where(quiz_result::Column::UserId.eq(user))
-        .and_where(quiz_result::Column::CourseId.eq(course.id))
-        .and_where(quiz_result::Column::PassedAt.is_not_null());
-    lessons.union(UnionType::All, quizzes);
-    let mut done = BTreeSet::new();
-    let mut passed = BTreeSet::new();
-    for row in db
-        .query_all(&lessons)
-        .await
-        .context("reading completed lessons and passed quizzes")?
-    {
-        let kind: String = row.try_get_by_index(0).context("reading a kind")?;
-        let slug: String = row.try_get_by_index(1).context("reading a slug")?;
-        if kind == "lesson" {
-            done.insert(slug);
-        } else {
-            passed.insert(slug);
-        }
-    }
-    let complete = course.lessons.iter().all(|l| done.contains(&l.slug))
-        && course.quizzes.iter().all(|q| passed.contains(&q.slug));
-    if !complete {
-        return Ok(None);
-    }
-    let completed = course_progress::Entity::update_many()
-        .col_expr(course_progress::Column::CompletedAt, Expr::value(Some(at)))
-        .filter(course_progress::Column::UserId.eq(user))
-        .filter(course_progress::Column::CourseId.eq(course.id))
-        .filter(course_progress::Column::CompletedAt.is_null())
-        .exec(db)
-        .await
-        .context("recording a completion")?;
-    // Completed just now (the conditional update chose this transaction): the certificate is
-    // awarded with it. The row was taken by this transaction's first write, so nobody else
-    // can have completed it meanwhile; should that ever change, the stored moment is read.
-    if completed.rows_affected == 1 {
-        crate::certificate::award(db, user, course.id, at).await?;
-        return Ok(Some(at));
-    }
-    completed_at(db, user, course.id).await
+    let pair = (user, course.id);
+    let courses = BTreeMap::from([(course.id, course)]);
+    let activity = BTreeMap::from([(pair, (at, at))]);
+    // The row was taken by this transaction's first write, so nobody else can have completed
+    // it meanwhile: not completed now means not completed.
+    Ok(
+        crate::batch::complete_if_done(db, &courses, &[pair], &activity)
+            .await?
+            .first()
+            .map(|(_, at)| *at),
+    )
 }
 
 /// Enrols the learner in a public course they make progress in.
@@ -270,18 +228,6 @@ pub(crate) async fn lesson(
         fate: Fate::Accepted,
         course_completed_at: done,
     })
-}
-
-async fn completed_at(
-    db: &impl ConnectionTrait,
-    user: i32,
-    course: i32,
-) -> anyhow::Result<Option<DateTime<Utc>>> {
-    Ok(course_progress::Entity::find_by_id((user, course))
-        .one(db)
-        .await
-        .context("reading course progress")?
-        .and_then(|r| r.completed_at))
 }
 
 /// Records, in a savepoint of `db`, a graded attempt of quiz `slug`: the attempt, the event,
