@@ -17,9 +17,7 @@ use poem_openapi::{
 macro_rules! string_param {
     ($ty:ty, $name:literal, $schema:expr) => {
         impl Type for $ty {
-            const IS_REQUIRED: bool = true;
-            type RawValueType = Self;
-            type RawElementValueType = Self;
+            crate::api::self_valued!();
 
             fn name() -> Cow<'static, str> {
                 $name.into()
@@ -27,16 +25,6 @@ macro_rules! string_param {
 
             fn schema_ref() -> MetaSchemaRef {
                 MetaSchemaRef::Inline(Box::new($schema))
-            }
-
-            fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-                Some(self)
-            }
-
-            fn raw_element_iter<'a>(
-                &'a self,
-            ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-                Box::new(self.as_raw_value().into_iter())
             }
         }
     };
@@ -241,22 +229,25 @@ vocabulary_param!(
     Role::ALL.iter().filter(|r| **r != Role::Learner).map(|r| r.as_str())
 );
 
-/// A page size: a whole number from 1 to `MAX`, documented with those bounds. The handler checks
-/// the range with [`super::params::limit`] (400 `invalid_limit`).
+/// A whole number documented with the bounds `MIN` to `MAX`. Any `u32` parses, so that the
+/// handler answers a number out of bounds with its own code (see [`WholeNumber::within`]).
 #[derive(Debug, Clone, Copy)]
-pub struct PageSize<const MAX: u32>(u32);
+pub struct WholeNumber<const MIN: u32, const MAX: u32>(u32);
 
-impl<const MAX: u32> PageSize<MAX> {
+impl<const MIN: u32, const MAX: u32> WholeNumber<MIN, MAX> {
     /// The number sent.
     pub fn get(self) -> u32 {
         self.0
     }
+
+    /// The number sent, if it is within the documented bounds.
+    pub fn within(self) -> Option<u32> {
+        (MIN..=MAX).contains(&self.0).then_some(self.0)
+    }
 }
 
-impl<const MAX: u32> Type for PageSize<MAX> {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+impl<const MIN: u32, const MAX: u32> Type for WholeNumber<MIN, MAX> {
+    crate::api::self_valued!();
 
     fn name() -> Cow<'static, str> {
         "integer(uint32)".into()
@@ -265,85 +256,28 @@ impl<const MAX: u32> Type for PageSize<MAX> {
     fn schema_ref() -> MetaSchemaRef {
         MetaSchemaRef::Inline(Box::new(MetaSchema {
             format: Some("uint32"),
-            minimum: Some(1.0),
+            minimum: Some(f64::from(MIN)),
             maximum: Some(f64::from(MAX)),
             ..MetaSchema::new("integer")
         }))
     }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
 }
 
-impl<const MAX: u32> ParseFromParameter for PageSize<MAX> {
+impl<const MIN: u32, const MAX: u32> ParseFromParameter for WholeNumber<MIN, MAX> {
     fn parse_from_parameter(value: &str) -> ParseResult<Self> {
         value
             .parse()
-            .map(PageSize)
+            .map(WholeNumber)
             .map_err(|_| ParseError::custom("not a whole number"))
     }
 }
 
-/// A status list's number: a whole number from 1 to [`status::MAX_LISTS`], documented with
-/// those bounds; anything else is a 400 at the boundary.
-#[derive(Debug, Clone, Copy)]
-pub struct StatusListNumber(u32);
+/// A page size: a whole number from 1 to `MAX`. The handler checks the range with
+/// [`super::params::limit`] (400 `invalid_limit`).
+pub type PageSize<const MAX: u32> = WholeNumber<1, MAX>;
 
-impl StatusListNumber {
-    /// The list's number.
-    pub fn get(self) -> u32 {
-        self.0
-    }
-}
-
-impl Type for StatusListNumber {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> Cow<'static, str> {
-        "integer(status_list)".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema {
-            format: Some("uint32"),
-            minimum: Some(1.0),
-            maximum: Some(f64::from(status::MAX_LISTS)),
-            ..MetaSchema::new("integer")
-        }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
-}
-
-impl ParseFromParameter for StatusListNumber {
-    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
-        value
-            .parse()
-            .ok()
-            .filter(|n| (1..=status::MAX_LISTS).contains(n))
-            .map(StatusListNumber)
-            .ok_or_else(|| {
-                ParseError::custom(format!("a whole number from 1 to {}", status::MAX_LISTS))
-            })
-    }
-}
+/// A status list's number, from 1 to [`status::MAX_LISTS`].
+pub type StatusListNumber = WholeNumber<1, { status::MAX_LISTS }>;
 
 /// The page size asked for, if any.
 pub fn page_size<const MAX: u32>(limit: Option<PageSize<MAX>>) -> Option<u32> {
@@ -402,21 +336,15 @@ mod tests {
 
     #[test]
     fn status_list_numbers_are_bounded() {
-        assert_eq!(
-            StatusListNumber::parse_from_parameter("1").unwrap().get(),
-            1
-        );
-        assert_eq!(
-            StatusListNumber::parse_from_parameter("16384")
-                .unwrap()
-                .get(),
-            16_384
-        );
+        let within = |text| {
+            StatusListNumber::parse_from_parameter(text)
+                .ok()
+                .and_then(StatusListNumber::within)
+        };
+        assert_eq!(within("1"), Some(1));
+        assert_eq!(within("16384"), Some(16_384));
         for bad in ["0", "16385", "9760524145", "-1", "1.0", "", "\0"] {
-            assert!(
-                StatusListNumber::parse_from_parameter(bad).is_err(),
-                "{bad:?}"
-            );
+            assert_eq!(within(bad), None, "{bad:?}");
         }
         let MetaSchemaRef::Inline(schema) = StatusListNumber::schema_ref() else {
             panic!("inline")

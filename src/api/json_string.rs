@@ -57,9 +57,7 @@ impl From<JsonString> for String {
 }
 
 impl Type for JsonString {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    crate::api::self_valued!();
 
     /// The schema's own name, which error messages translate ("expected text").
     fn name() -> Cow<'static, str> {
@@ -68,16 +66,6 @@ impl Type for JsonString {
 
     fn schema_ref() -> MetaSchemaRef {
         MetaSchemaRef::Inline(Box::new(MetaSchema::new("string")))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 
     fn is_empty(&self) -> bool {
@@ -122,9 +110,7 @@ impl<const MIN: usize, const MAX: usize> From<&str> for BoundedText<MIN, MAX> {
 }
 
 impl<const MIN: usize, const MAX: usize> Type for BoundedText<MIN, MAX> {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    crate::api::self_valued!();
 
     fn name() -> Cow<'static, str> {
         "string".into()
@@ -137,16 +123,6 @@ impl<const MIN: usize, const MAX: usize> Type for BoundedText<MIN, MAX> {
             pattern: Some(r"\S".to_owned()),
             ..MetaSchema::new("string")
         }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 
     fn is_empty(&self) -> bool {

@@ -1,6 +1,28 @@
 //! The HTTP API: thin poem-openapi handlers over the domain crates, one folder per area. Each
 //! area's `mod.rs` exports its `Api` tuple and builds it from the state.
 
+/// The items of poem-openapi's `Type` that every one of our value types shares: it is
+/// required, and it is its own raw value. Used inside `impl Type for …`, beside `name` and
+/// `schema_ref`.
+macro_rules! self_valued {
+    () => {
+        const IS_REQUIRED: bool = true;
+        type RawValueType = Self;
+        type RawElementValueType = Self;
+
+        fn as_raw_value(&self) -> Option<&Self::RawValueType> {
+            Some(self)
+        }
+
+        fn raw_element_iter<'a>(
+            &'a self,
+        ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+            Box::new(self.as_raw_value().into_iter())
+        }
+    };
+}
+pub(crate) use self_valued;
+
 pub mod catalog;
 pub mod certificates;
 pub mod errors;

@@ -167,6 +167,10 @@ storage_test!(
             let uri = format!("/api/certificates/status/{out_of_range}");
             assert_eq!(app.get(&uri).await.status, StatusCode::BAD_REQUEST);
         }
+        for out_of_range in ["0", "16385"] {
+            let uri = format!("/api/certificates/status/{out_of_range}");
+            assert_eq!(app.get(&uri).await.json()["code"], "invalid_status_list");
+        }
 
         // The audit log has the revocation, with the holder as its subject.
         let audit = app

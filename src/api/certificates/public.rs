@@ -139,10 +139,19 @@ impl CertificatesApi {
         /// The list's number, from 1.
         list: Path<StatusListNumber>,
     ) -> Result<Json<Value>, StatusListError> {
+        let list = list.within().ok_or_else(|| {
+            Failure::bad_request(
+                "invalid_status_list",
+                format!(
+                    "a status list's number is a whole number from 1 to {}",
+                    academy_credentials::status::MAX_LISTS
+                ),
+            )
+        })?;
         let value = academy_progress::certificate::status_list(
             &self.state.db,
             &self.state.certificates,
-            u64::from(list.get()),
+            u64::from(list),
         )
         .await
         .map_err(|e| Failure::internal(&e))?;

@@ -25,9 +25,7 @@ fn instant(at: DateTime<Utc>) -> String {
 pub struct CredentialBody(pub Value);
 
 impl Type for CredentialBody {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
+    crate::api::self_valued!();
 
     /// The schema's own name, which error messages translate ("expected an object").
     fn name() -> std::borrow::Cow<'static, str> {
@@ -39,16 +37,6 @@ impl Type for CredentialBody {
             description: Some("A Verifiable Credential (JSON-LD)."),
             ..MetaSchema::new("object")
         }))
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
     }
 }
 
