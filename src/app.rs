@@ -6,6 +6,7 @@ use academy_courses::import::{self, ImportError};
 use academy_enrollment::{Settings, Workflow, mail::Mailer};
 use academy_identity::{
     rate_limit::SignInLimiter,
+    session_cache::{self, SessionCache},
     sign_in::{ProviderSettings, SignIn},
 };
 use academy_migrations::{Migrator, MigratorTrait};
@@ -43,7 +44,13 @@ impl Academy {
         if import::latest_version(&db).await?.is_none() {
             import_initial_content(&db, &config).await?;
         }
-        let identity = identity_services(&config)?;
+        let mut identity = identity_services(&config)?;
+        if !config.uses_sqlite() && config.session_cache_seconds > 0 {
+            let cache = identity.session_cache.clone();
+            let listener = listen_for_session_changes(&config.database_url(), cache).await?;
+            identity.session_cache.set_heard(true);
+            identity.session_listener = Some(listener);
+        }
         let (enrollment, mailer) = enrollment_services(&config, &db).await?;
         let certificates = certificate_issuer(&config, &db).await?;
         let progress = progress_writers(&config).await?;
@@ -205,6 +212,55 @@ async fn progress_writers(config: &Config) -> anyhow::Result<Recorder> {
     Ok(Recorder::start(pool, usize::try_from(writers).unwrap_or(1)))
 }
 
+/// On PostgreSQL: listens on [`session_cache::CHANGED_CHANNEL`], where the database announces
+/// every ended session and changed role, and forgets the sessions in `cache` at each notice.
+/// Returns once listening; the listener stops when the returned guard is dropped. While its
+/// connection is lost, the cache is not used (a notice may be missed meanwhile).
+async fn listen_for_session_changes(
+    url: &str,
+    cache: std::sync::Arc<SessionCache>,
+) -> anyhow::Result<crate::state::StopOnDrop> {
+    async fn listening(url: &str) -> anyhow::Result<sea_orm::sqlx::postgres::PgListener> {
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect(url)
+            .await
+            .context("connecting the session change listener")?;
+        listener
+            .listen(session_cache::CHANGED_CHANNEL)
+            .await
+            .context("listening for session changes")?;
+        Ok(listener)
+    }
+    let mut listener = listening(url).await?;
+    let url = url.to_owned();
+    let task = tokio::spawn(async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => {
+                    cache.invalidate();
+                    continue;
+                }
+                Ok(None) => tracing::warn!("the session change listener lost its connection"),
+                Err(e) => tracing::warn!(error = %e, "listening for session changes failed"),
+            }
+            cache.set_heard(false);
+            listener = loop {
+                match listening(&url).await {
+                    Ok(listener) => break listener,
+                    Err(e) => {
+                        tracing::warn!(
+                            error = format!("{e:#}"),
+                            "reconnecting the session change listener failed"
+                        );
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            };
+            cache.set_heard(true);
+        }
+    });
+    Ok(crate::state::StopOnDrop(task.abort_handle()))
+}
+
 /// The identity services, from the configuration.
 fn identity_services(config: &Config) -> anyhow::Result<Identity> {
     let providers = config
@@ -227,6 +283,12 @@ fn identity_services(config: &Config) -> anyhow::Result<Identity> {
         )
         .context("configuring identity providers")?,
         sessions: config.session_policy(),
+        // On PostgreSQL, kept from use until the server listens for changes (see `start`).
+        session_cache: std::sync::Arc::new(SessionCache::new(
+            Duration::from_secs(config.session_cache_seconds),
+            config.uses_sqlite(),
+        )),
+        session_listener: None,
         limiter: SignInLimiter::per_minute(config.sign_in_per_minute),
         public_url,
     })

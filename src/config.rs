@@ -45,6 +45,11 @@ pub struct Config {
     /// A session ends this many minutes after it started, used or not
     /// (`ACADEMY_SESSION_ABSOLUTE_MINUTES`). Also the lifetime of `academy tokens issue` tokens.
     pub session_absolute_minutes: u64,
+    /// An authenticated session is kept in memory for at most this many seconds, so most
+    /// requests do not read it again (`ACADEMY_SESSION_CACHE_SECONDS`; 0: always read). A
+    /// session ended or a role changed through the API, or on PostgreSQL in any way, takes
+    /// effect at once; on SQLite, a change made by another process (the CLI) within this time.
+    pub session_cache_seconds: u64,
     /// Upper bound, in seconds, of every request to an identity provider
     /// (`ACADEMY_PROVIDER_TIMEOUT_SECONDS`).
     pub provider_timeout_seconds: u64,
@@ -155,6 +160,7 @@ impl Default for Config {
             providers: BTreeMap::new(),
             session_idle_minutes: 7 * 24 * 60,
             session_absolute_minutes: 30 * 24 * 60,
+            session_cache_seconds: 5,
             provider_timeout_seconds: 10,
             sign_in_per_minute: 20,
             trust_forwarded_for: false,

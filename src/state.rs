@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use academy_courses::catalog::{Catalog, current_version};
 use academy_enrollment::{Workflow, mail::Mailer};
-use academy_identity::{SessionPolicy, rate_limit::SignInLimiter, sign_in::SignIn};
+use academy_identity::{
+    SessionPolicy, rate_limit::SignInLimiter, session_cache::SessionCache, sign_in::SignIn,
+};
 use academy_progress::certificate::Issuing;
 use academy_progress::recorder::Recorder;
 use anyhow::Context;
@@ -39,9 +41,22 @@ pub struct AppState {
 pub struct Identity {
     pub sign_in: SignIn,
     pub sessions: SessionPolicy,
+    /// Sessions read recently (see [`academy_identity::session_cache`]).
+    pub session_cache: Arc<SessionCache>,
+    /// On PostgreSQL, the task that tells the cache of changes made anywhere.
+    pub session_listener: Option<StopOnDrop>,
     pub limiter: SignInLimiter,
     /// Where browsers reach this site, without a trailing `/`: redirects after sign-in go there.
     pub public_url: String,
+}
+
+/// Stops a background task when dropped.
+pub struct StopOnDrop(pub tokio::task::AbortHandle);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl AppState {

@@ -10,6 +10,7 @@ mod m20261201_000004_progress;
 mod m20261202_000005_quiz_attempt_limit;
 mod m20261202_000006_certificates;
 mod m20261202_000007_stats_indexes;
+mod m20261202_000009_session_notify;
 
 /// All migrations, in the order they run.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_quiz_attempt_limit::Migration),
             Box::new(m20261202_000006_certificates::Migration),
             Box::new(m20261202_000007_stats_indexes::Migration),
+            Box::new(m20261202_000009_session_notify::Migration),
         ]
     }
 }

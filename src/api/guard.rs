@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use academy_courses::catalog::Reader;
-use academy_identity::{Caller, Role, session, token};
+use academy_identity::{Caller, Role, token};
 use poem::{
     Request, RequestBody,
     http::Method,
@@ -162,7 +162,10 @@ impl Credentials {
             return Err(AuthFailure::NotSignedIn);
         };
         self.check_csrf()?;
-        session::authenticate(&state.db, token, state.identity.sessions)
+        state
+            .identity
+            .session_cache
+            .authenticate(&state.db, token, state.identity.sessions)
             .await?
             .ok_or(AuthFailure::SessionExpired)
     }
@@ -287,7 +290,11 @@ pub async fn viewer(state: &AppState, request: &Request) -> Viewer {
     let Some((token, _)) = &credentials.token else {
         return anyone;
     };
-    let caller = match session::authenticate(&state.db, token, state.identity.sessions).await {
+    let sessions = &state.identity.session_cache;
+    let caller = match sessions
+        .authenticate(&state.db, token, state.identity.sessions)
+        .await
+    {
         Ok(Some(caller)) => caller,
         Ok(None) => return anyone,
         Err(e) => {

@@ -23,5 +23,6 @@ mod progress;
 mod progress_crash;
 mod search;
 mod server;
+mod session_cache;
 mod stats;
 mod storage;

@@ -14,6 +14,7 @@ pub mod profile;
 pub mod rate_limit;
 pub mod role;
 pub mod session;
+pub mod session_cache;
 pub mod sign_in;
 pub mod token;
 

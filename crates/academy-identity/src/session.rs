@@ -138,11 +138,29 @@ pub async fn start(
 }
 
 /// The caller holding `token`, if it names a live session. Expired sessions are removed.
+/// Every call reads the database; [`crate::session_cache::SessionCache`] answers most calls
+/// from memory.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     token: &str,
     policy: SessionPolicy,
 ) -> anyhow::Result<Option<Caller>> {
+    Ok(look_up(db, token, policy).await?.map(|live| live.caller))
+}
+
+/// A live session as read: its caller, and until when it may be used without being read again.
+pub(crate) struct Live {
+    pub caller: Caller,
+    /// The earliest of its absolute expiry, its idle expiry (from the last use recorded) and
+    /// when its next use is to be recorded.
+    pub fresh_until: DateTime<Utc>,
+}
+
+pub(crate) async fn look_up(
+    db: &impl ConnectionTrait,
+    token: &str,
+    policy: SessionPolicy,
+) -> anyhow::Result<Option<Live>> {
     use sea_orm::sea_query::ExprTrait;
 
     // One statement: the session and its account's granted roles (one row per role).
@@ -193,7 +211,9 @@ pub async fn authenticate(
             .context("removing an expired session")?;
         return Ok(None);
     }
+    let mut last_seen = row.last_seen_at;
     if now - row.last_seen_at >= TOUCH_EVERY {
+        last_seen = now;
         session::Entity::update_many()
             .col_expr(session::Column::LastSeenAt, now.into())
             .filter(session::Column::Id.eq(row.id.clone()))
@@ -202,10 +222,17 @@ pub async fn authenticate(
             .context("touching a session")?;
     }
     let roles = account::role_set(granted.iter().map(String::as_str));
-    Ok(Some(Caller {
-        user_id: row.user_id,
-        session_id: row.id,
-        roles,
+    let fresh_until = Ord::min(
+        row.expires_at,
+        Ord::min(last_seen + policy.idle, last_seen + TOUCH_EVERY),
+    );
+    Ok(Some(Live {
+        caller: Caller {
+            user_id: row.user_id,
+            session_id: row.id,
+            roles,
+        },
+        fresh_until,
     }))
 }
 

@@ -156,9 +156,9 @@ impl AdminApi {
     ) -> Result<Private<AccountView>, RoleChangeFailed> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let role = self::role(&role)?;
-        let account = account::grant_role(&self.state.db, caller.user_id, *id, role)
-            .await
-            .map_err(Failure::from)?;
+        let granted = account::grant_role(&self.state.db, caller.user_id, *id, role).await;
+        self.state.identity.session_cache.invalidate();
+        let account = granted.map_err(Failure::from)?;
         Ok(private(account.into()))
     }
 
@@ -177,9 +177,9 @@ impl AdminApi {
     ) -> Result<Private<AccountView>, RoleChangeFailed> {
         let caller = credentials.caller_as(&self.state, Role::Admin).await?;
         let role = self::role(&role)?;
-        let account = account::revoke_role(&self.state.db, caller.user_id, *id, role)
-            .await
-            .map_err(Failure::from)?;
+        let revoked = account::revoke_role(&self.state.db, caller.user_id, *id, role).await;
+        self.state.identity.session_cache.invalidate();
+        let account = revoked.map_err(Failure::from)?;
         Ok(private(account.into()))
     }
 

@@ -123,9 +123,9 @@ impl MeApi {
     #[oai(path = "/api/me", method = "delete")]
     async fn erase(&self, credentials: Credentials) -> Result<Erased, EraseError> {
         let caller = credentials.caller(&self.state).await?;
-        privacy::erase(&self.state.db, &self.state.enrollment, caller.user_id)
-            .await
-            .map_err(own_account)?;
+        let erased = privacy::erase(&self.state.db, &self.state.enrollment, caller.user_id).await;
+        self.state.identity.session_cache.invalidate();
+        erased.map_err(own_account)?;
         tracing::info!("account erased");
         // The erasure is committed; leaving no copy in the SQLite log only hardens it.
         match academy_migrations::checkpoint_erasure(&self.state.db).await {

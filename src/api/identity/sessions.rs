@@ -68,7 +68,9 @@ impl SessionsApi {
         id: Path<SessionId>,
     ) -> Result<Revoked, RevokeError> {
         let caller = credentials.caller(&self.state).await?;
-        if session::revoke(&self.state.db, caller.user_id, &id).await? {
+        let revoked = session::revoke(&self.state.db, caller.user_id, &id).await;
+        self.state.identity.session_cache.invalidate();
+        if revoked? {
             Ok(Revoked::Done)
         } else {
             Err(Failure::not_found("session_not_found", "You have no session with this id.").into())

@@ -247,7 +247,9 @@ impl SignInApi {
         let credentials = credentials.0;
         credentials.check_csrf()?;
         if let Some(token) = credentials.token() {
-            academy_identity::session::end(&self.state.db, token).await?;
+            let ended = academy_identity::session::end(&self.state.db, token).await;
+            self.state.identity.session_cache.invalidate();
+            ended?;
         }
         Ok(SignedOut::Done(set_cookie(
             SESSION_COOKIE,
