@@ -153,10 +153,13 @@ async fn enrollment_services(
     db: &sea_orm::DatabaseConnection,
 ) -> anyhow::Result<(Workflow, Option<Mailer>)> {
     let keys = config.data_keys()?;
-    let missing = academy_enrollment::crypto::missing_keys(db, &keys).await?;
+    let mut missing = academy_enrollment::crypto::missing_keys(db, &keys).await?;
+    missing.extend(academy_progress::certificate::missing_keys(db, &keys).await?);
+    missing.sort();
+    missing.dedup();
     anyhow::ensure!(
         missing.is_empty(),
-        "the database holds answers sealed with data key(s) {} that are not configured: set \
+        "the database holds answers or certificates sealed with data key(s) {} that are not configured: set \
          ACADEMY_DATA_KEY (and ACADEMY_DATA_KEYS_RETIRED) to the keys in use",
         missing.join(", ")
     );

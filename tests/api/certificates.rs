@@ -242,6 +242,36 @@ storage_test!(
 );
 
 storage_test!(
+    a_key_rotation_reseals_claimed_certificates,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        use academy_enrollment::DataKeys;
+        use academy_progress::certificate;
+        let app = TestApp::shipped(db).await;
+        let learner = app.person("Learner", &[]).await;
+        let id = complete_course(&app, &learner).await;
+        let (status, claimed) = claim(&app, &learner, &id, json!({"name": "none"})).await;
+        assert_eq!(status, StatusCode::OK, "{claimed}");
+
+        let old = DataKeys::from_base64(crate::helpers::TEST_DATA_KEY, &[]).unwrap();
+        let new_key = DataKeys::generate();
+        let rotated =
+            DataKeys::from_base64(&new_key, &[crate::helpers::TEST_DATA_KEY.to_owned()]).unwrap();
+        let only_new = DataKeys::from_base64(&new_key, &[]).unwrap();
+        let db = &app.db.db;
+        assert_eq!(certificate::missing_keys(db, &only_new).await.unwrap().len(), 1);
+        let done = certificate::rotate(db, &rotated, 1, |_| {}).await.unwrap();
+        assert_eq!(done, 1, "one claimed certificate");
+        assert_eq!(certificate::rotate(db, &rotated, 1, |_| {}).await.unwrap(), 0, "done once");
+        assert!(certificate::missing_keys(db, &only_new).await.unwrap().is_empty());
+        assert_eq!(certificate::missing_keys(db, &old).await.unwrap().len(), 1);
+        let uuid = id.parse().unwrap();
+        let read = certificate::published(db, &only_new, uuid).await.unwrap().expect("readable");
+        assert_eq!(read.credential, claimed, "the same signed credential, sealed anew");
+    }
+);
+
+storage_test!(
     an_independent_implementation_verifies_a_certificate_and_rejects_a_changed_one,
     with crate::helpers::shipped_db,
     |db: TestDb| async move {

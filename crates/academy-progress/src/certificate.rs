@@ -192,6 +192,78 @@ fn open_credential(keys: &DataKeys, row: &certificate::Model) -> anyhow::Result<
     ))
 }
 
+/// The data keys that sealed stored credentials, which `keys` cannot open: a server must not
+/// start with any (it would answer errors in place of certificates).
+pub async fn missing_keys(
+    db: &impl ConnectionTrait,
+    keys: &DataKeys,
+) -> anyhow::Result<Vec<String>> {
+    let ids: Vec<Option<String>> = certificate::Entity::find()
+        .select_only()
+        .column(certificate::Column::KeyId)
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+        .context("reading which data keys sealed the stored certificates")?;
+    Ok(ids
+        .into_iter()
+        .flatten()
+        .filter(|id| !keys.knows(id))
+        .collect())
+}
+
+/// Re-seals with the current key every claimed credential sealed by another key, `batch` per
+/// transaction; `on_batch(done)` reports progress. Interrupted, it resumes where it stopped.
+/// Returns how many credentials were re-sealed.
+pub async fn rotate(
+    db: &sea_orm::DatabaseConnection,
+    keys: &DataKeys,
+    batch: u64,
+    mut on_batch: impl FnMut(u64),
+) -> anyhow::Result<u64> {
+    use sea_orm::TransactionTrait;
+    let mut done = 0;
+    loop {
+        let tx = db.begin().await.context("starting a key rotation batch")?;
+        let rows = certificate::Entity::find()
+            .filter(certificate::Column::KeyId.is_not_null())
+            .filter(certificate::Column::KeyId.ne(keys.current_id()))
+            .order_by_asc(certificate::Column::Id)
+            .limit(batch.max(1))
+            .all(&tx)
+            .await
+            .context("reading certificates to re-seal")?;
+        if rows.is_empty() {
+            tx.commit().await.context("ending key rotation")?;
+            return Ok(done);
+        }
+        for row in rows {
+            let (Some(key_id), Some(sealed)) = (&row.key_id, &row.credential) else {
+                continue;
+            };
+            let plain = keys
+                .open(key_id, row.id.as_bytes(), sealed)
+                .map_err(|e| anyhow::anyhow!("opening a certificate: {e}"))?;
+            let (key_id, sealed) = keys.seal(row.id.as_bytes(), &plain)?;
+            // Conditional on the key it was read with: nothing else changes a sealed claim.
+            certificate::Entity::update_many()
+                .col_expr(certificate::Column::KeyId, Expr::value(Some(key_id)))
+                .col_expr(certificate::Column::Credential, Expr::value(Some(sealed)))
+                .filter(certificate::Column::Id.eq(row.id.clone()))
+                .filter(certificate::Column::KeyId.eq(row.key_id.clone()))
+                .exec(&tx)
+                .await
+                .context("re-sealing a certificate")?;
+            done += 1;
+        }
+        tx.commit()
+            .await
+            .context("committing a key rotation batch")?;
+        on_batch(done);
+    }
+}
+
 async fn revoked_at(
     db: &impl ConnectionTrait,
     index: i32,
