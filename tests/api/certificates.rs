@@ -139,6 +139,15 @@ storage_test!(
             assert!(bad.json()["message"].as_str().unwrap().contains("an object"), "{}", bad.json());
         }
 
+        // Before the revocation the list has the bit clear (and is kept signed as it is).
+        let list_url = signed["credentialStatus"]["statusListCredential"].as_str().unwrap();
+        let list_path = list_url.split_once("/api/").map(|(_, p)| format!("/api/{p}")).unwrap();
+        let index: u64 = signed["credentialStatus"]["statusListIndex"].as_str().unwrap().parse().unwrap();
+        let before = app.get(&list_path).await.json();
+        let encoded = before["credentialSubject"]["encodedList"].as_str().unwrap();
+        assert_eq!(academy_credentials::status::is_set(encoded, index), Some(false));
+        assert_eq!(app.get(&list_path).await.json(), before, "signed once while unchanged");
+
         // Revocation: staff only, once, published in the status list.
         let path = format!("/api/certificates/{id}/revoke");
         let reason = json!({"reason": "issued in error"});
@@ -156,10 +165,7 @@ storage_test!(
         let mine = learner.get(&app, "/api/me/certificates").await.json();
         assert_eq!(mine[0]["revocation_reason"], "issued in error");
 
-        let list_url = signed["credentialStatus"]["statusListCredential"].as_str().unwrap();
-        let list_path = list_url.split_once("/api/").map(|(_, p)| format!("/api/{p}")).unwrap();
         let list = app.get(&list_path).await.json();
-        let index: u64 = signed["credentialStatus"]["statusListIndex"].as_str().unwrap().parse().unwrap();
         let encoded = list["credentialSubject"]["encodedList"].as_str().unwrap();
         assert_eq!(academy_credentials::status::is_set(encoded, index), Some(true));
         assert_eq!(verify(&app, &list).await["verdict"], "valid", "the status list is signed");
@@ -288,26 +294,47 @@ storage_test!(
             path
         };
         let did_path = write("did.json", &did);
-        let run = |credential: &Value, name: &str| {
+        let list_url = signed["credentialStatus"]["statusListCredential"].as_str().unwrap();
+        let list_path = list_url.split_once("/api/").map(|(_, p)| format!("/api/{p}")).unwrap();
+        let run = |credential: &Value, list: &Value, name: &str| {
             let path = write(name, credential);
+            let list_file = write(&format!("list-{name}"), list);
             let out = Command::new("node")
                 .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/credentials/verify.mjs"))
                 .arg(&path)
                 .arg(&did_path)
+                .arg(&list_file)
                 .output()
                 .expect("node runs");
             (out.status.code(), String::from_utf8_lossy(&out.stdout).trim().to_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
         };
-        let (code, out, err) = run(&signed, "signed.json");
+        let list = app.get(&list_path).await.json();
+        let (code, out, err) = run(&signed, &list, "signed.json");
         assert_eq!((code, out.as_str()), (Some(0), "verified"), "{err}");
+        // A status list changed by one character does not verify, so neither does the credential.
+        let mut forged = list.clone();
+        forged["validFrom"] = json!("2020-01-01T00:00:00Z");
+        let (code, out, err) = run(&signed, &forged, "forged-list.json");
+        assert_eq!((code, out.as_str()), (Some(1), "not verified"), "{err}");
+        assert!(err.contains("status list does not verify"), "{err}");
         // One character changed in the course's name.
         let mut changed = signed.clone();
         let name = changed["credentialSubject"]["achievement"]["name"].as_str().unwrap().to_owned();
         let mut chars: Vec<char> = name.chars().collect();
         chars[0] = if chars[0] == 'X' { 'Y' } else { 'X' };
         changed["credentialSubject"]["achievement"]["name"] = json!(chars.into_iter().collect::<String>());
-        let (code, out, err) = run(&changed, "changed.json");
+        let (code, out, err) = run(&changed, &list, "changed.json");
         assert_eq!((code, out.as_str()), (Some(1), "not verified"), "{err}");
+
+        // Revoked: the independent verifier reads the bit in the list as published now.
+        let staff = app.person("Staff", &[Role::Staff]).await;
+        let reason = json!({"reason": "issued in error"});
+        let revoke = format!("/api/certificates/{id}/revoke");
+        assert_eq!(staff.send(&app, Method::POST, &revoke, Some(reason)).await.status, StatusCode::OK);
+        let list = app.get(&list_path).await.json();
+        let (code, out, err) = run(&signed, &list, "revoked.json");
+        assert_eq!((code, out.as_str()), (Some(1), "not verified"), "{err}");
+        assert!(err.contains("revoked"), "{err}");
     }
 );
 

@@ -49,7 +49,13 @@ pub struct Issuing {
     pub url: String,
     /// Where this site is reached, without a trailing `/`.
     pub public_url: String,
+    /// The status lists signed last, by number, with the bits they were signed for: a list is
+    /// signed again only when a revocation changed it. Shared by the clones.
+    signed_lists: std::sync::Arc<quick_cache::sync::Cache<u64, (String, Value)>>,
 }
+
+/// How many signed status lists are kept.
+const SIGNED_LISTS_KEPT: usize = 64;
 
 impl Issuing {
     /// The issuer for a site at `public_url`; `None` when it is not an http(s) URL.
@@ -61,6 +67,7 @@ impl Issuing {
             name: name.to_owned(),
             url: url.to_owned(),
             public_url,
+            signed_lists: std::sync::Arc::new(quick_cache::sync::Cache::new(SIGNED_LISTS_KEPT)),
         })
     }
 
@@ -571,10 +578,19 @@ pub async fn status_list(
             .filter_map(|i| u64::try_from(i).ok())
             .map(|i| status::position(i).1),
     );
+    // Signing canonicalises the whole document: done once per content of the list (its
+    // `validFrom` is then when the list last changed).
+    if let Some((bits, signed)) = issuing.signed_lists.get(&list)
+        && bits == encoded
+    {
+        return Ok(signed);
+    }
     let now = Utc::now();
     let unsigned = badge::status_list(&issuing.status_list_url(list), &issuing.did, &encoded, now);
-    proof::sign(&unsigned, &issuing.key, &issuing.method(), now)
-        .map_err(|e| anyhow::anyhow!("signing a status list: {e}"))
+    let signed = proof::sign(&unsigned, &issuing.key, &issuing.method(), now)
+        .map_err(|e| anyhow::anyhow!("signing a status list: {e}"))?;
+    issuing.signed_lists.insert(list, (encoded, signed.clone()));
+    Ok(signed)
 }
 
 /// The certificates of `user`, for the data export.
