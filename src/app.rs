@@ -57,6 +57,10 @@ impl Academy {
         let mut state =
             AppState::load(db, identity, enrollment, mailer, certificates, progress).await?;
         state.stats = std::sync::Arc::new(stats);
+        if config.stats_refresh_seconds > 0 {
+            let every = Duration::from_secs(config.stats_refresh_seconds);
+            state.stats_live = Some(keep_statistics_current(&state.db, every));
+        }
         state
             .search
             .load(state.catalog(), config.data_dir.join("search"))
@@ -219,6 +223,31 @@ async fn progress_writers(config: &Config) -> anyhow::Result<Recorder> {
 /// every ended session and changed role, and forgets the sessions in `cache` at each notice.
 /// Returns once listening; the listener stops when the returned guard is dropped. While its
 /// connection is lost, the cache is not used (a notice may be missed meanwhile).
+/// Loads the live statistics index in the background, then keeps it current every `every`
+/// (see `academy_stats::live`); reports count from the tables until it is loaded.
+fn keep_statistics_current(
+    db: &sea_orm::DatabaseConnection,
+    every: Duration,
+) -> (
+    std::sync::Arc<academy_stats::Live>,
+    std::sync::Arc<crate::state::StopOnDrop>,
+) {
+    let live = academy_stats::Live::new();
+    let (db, index) = (db.clone(), live.clone());
+    let task = tokio::spawn(async move {
+        loop {
+            if let Err(e) = index.refresh(&db).await {
+                tracing::warn!(error = %e, "statistics: the live index could not be refreshed");
+            }
+            tokio::time::sleep(every).await;
+        }
+    });
+    (
+        live,
+        std::sync::Arc::new(crate::state::StopOnDrop(task.abort_handle())),
+    )
+}
+
 async fn listen_for_session_changes(
     url: &str,
     cache: std::sync::Arc<SessionCache>,

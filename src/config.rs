@@ -113,6 +113,10 @@ pub struct Config {
     /// ISO 3166-1 alpha-2 codes of countries never shown on their own in statistics, whatever
     /// their count, comma-separated, e.g. `BY,ER` (`ACADEMY_STATS_HIDDEN_COUNTRIES`).
     pub stats_hidden_countries: String,
+    /// Statistics are counted from an index in memory, loaded at start and brought up to date
+    /// every this many seconds and before each report (`ACADEMY_STATS_REFRESH_SECONDS`; 0: no
+    /// index, reports count from the tables, slower on a large population).
+    pub stats_refresh_seconds: u64,
 }
 
 /// One OpenID Connect identity provider (`[providers.<key>]`; the key appears in URLs).
@@ -179,6 +183,7 @@ impl Default for Config {
             body_timeout_seconds: 10,
             stats_min_cell: academy_stats::disclosure::DEFAULT_THRESHOLD,
             stats_hidden_countries: String::new(),
+            stats_refresh_seconds: 5,
         }
     }
 }

@@ -18,6 +18,9 @@ pub struct DataExport {
     pub progress: ProgressExport,
     /// Certificates, with their signed credentials.
     pub certificates: Vec<academy_progress::certificate::Held>,
+    /// When something the statistics count about the person changed, as their change feed
+    /// still holds it (at most an hour back).
+    pub statistics_changes: Vec<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Everything held about account `user`, read in one transaction (a consistent copy).
@@ -31,12 +34,14 @@ pub async fn export(
     let enrollment = academy_enrollment::privacy::export(&tx, workflow, user).await?;
     let progress = academy_progress::privacy::export(&tx, user).await?;
     let certificates = academy_progress::certificate::export(&tx, &workflow.keys, user).await?;
+    let statistics_changes = academy_stats::privacy::export(&tx, user).await?;
     tx.commit().await.context("finishing an export")?;
     Ok(DataExport {
         identity,
         enrollment,
         progress,
         certificates,
+        statistics_changes,
     })
 }
 
@@ -51,6 +56,8 @@ pub async fn erase(
     academy_identity::privacy::erase(&tx, user).await?;
     academy_enrollment::privacy::erase(&tx, workflow, user).await?;
     academy_progress::privacy::erase(&tx, user).await?;
+    // Last: it leaves the one row that tells every server's statistics to drop the person.
+    academy_stats::privacy::erase(&tx, user).await?;
     tx.commit().await.context("committing an erasure")?;
     Ok(())
 }
@@ -61,6 +68,7 @@ pub fn personal_tables() -> Vec<&'static str> {
         academy_identity::privacy::PERSONAL_TABLES,
         academy_enrollment::privacy::PERSONAL_TABLES,
         academy_progress::privacy::PERSONAL_TABLES,
+        academy_stats::privacy::PERSONAL_TABLES,
     ]
     .concat()
 }

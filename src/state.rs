@@ -35,6 +35,9 @@ pub struct AppState {
     pub progress: Recorder,
     /// What statistics may publish: the threshold and the hidden countries.
     pub stats: Arc<academy_stats::disclosure::Policy>,
+    /// The live statistics index and the task that keeps it current, unless turned off
+    /// (`ACADEMY_STATS_REFRESH_SECONDS=0`: reports count from the tables).
+    pub stats_live: Option<(Arc<academy_stats::Live>, Arc<StopOnDrop>)>,
 }
 
 /// The identity services, built from the configuration in `app.rs`.
@@ -80,7 +83,16 @@ impl AppState {
             certificates: Arc::new(certificates),
             progress,
             stats: Arc::default(),
+            stats_live: None,
         })
+    }
+
+    /// Where statistics count from: the live index when there is one.
+    pub fn stats_reader(&self) -> academy_stats::Reader<'_, DatabaseConnection> {
+        match &self.stats_live {
+            Some((live, _)) => academy_stats::Reader::Live(&self.db, live),
+            None => academy_stats::Reader::Tables(&self.db),
+        }
     }
 
     /// The catalog snapshot to answer one request from.

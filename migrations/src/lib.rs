@@ -11,6 +11,7 @@ mod m20261202_000005_quiz_attempt_limit;
 mod m20261202_000006_certificates;
 mod m20261202_000007_stats_indexes;
 mod m20261202_000009_session_notify;
+mod m20261203_000010_stats_changes;
 
 /// All migrations, in the order they run.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_certificates::Migration),
             Box::new(m20261202_000007_stats_indexes::Migration),
             Box::new(m20261202_000009_session_notify::Migration),
+            Box::new(m20261203_000010_stats_changes::Migration),
         ]
     }
 }

@@ -50,7 +50,9 @@ pub async fn stats(config: &Config, command: StatsCommand) -> anyhow::Result<Exi
                 None => Period::this_year(chrono::Utc::now()),
             };
             let db = open_database(config).await?;
-            let report = academy_stats::reach(&db, period, by, &policy).await?;
+            let report =
+                academy_stats::reach(academy_stats::Reader::Tables(&db), period, by, &policy)
+                    .await?;
             match format {
                 Format::Csv => print!("{}", academy_stats::render::csv(&report.tables, &policy)?),
                 Format::Table => {

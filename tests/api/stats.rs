@@ -1,6 +1,7 @@
 //! Reach statistics through the API, on SQLite and PostgreSQL: figures right on a small seeded
 //! population, small counts suppressed, small and hidden countries pooled, CSV and SVG, bad
-//! input answered 400, and an event counted as soon as it is recorded.
+//! input answered 400, and an event counted as soon as it is recorded; the live index holds the
+//! same counts as the tables, after its load and after changes written by another server.
 
 use academy_identity::{Role, account, entity::user};
 use academy_progress::entity::{course_progress, progress_event};
@@ -366,5 +367,335 @@ storage_test!(
         let csv = staff.get(&app, "/api/stats/programmes/stats-2027?format=csv").await;
         assert_eq!(csv.header("content-type"), Some("text/csv; charset=utf-8"));
         assert!(String::from_utf8_lossy(&csv.body).starts_with("region,applications,participants,distance_course_completions"));
+    }
+);
+
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+        &from[self.below(from.len())]
+    }
+    /// A time between 2023-06-01 and now.
+    fn time(&mut self) -> DateTime<Utc> {
+        let start = Utc
+            .with_ymd_and_hms(2023, 6, 1, 0, 0, 0)
+            .unwrap()
+            .timestamp();
+        let span = (Utc::now().timestamp() - start) as u64;
+        Utc.timestamp_opt(start + (self.next() % span) as i64, 0)
+            .unwrap()
+    }
+}
+
+/// What a generated person did in a course.
+struct Activity {
+    events: Vec<(DateTime<Utc>, Option<String>)>,
+    completed: Option<DateTime<Utc>>,
+    enrolled: bool,
+}
+
+/// Writes `people` generated people straight into the tables, as any server would leave them:
+/// profiles, learning events (some completing a lesson), lesson and course rows, enrolments.
+async fn generate(db: &sea_orm::DatabaseConnection, draw: &mut Draw, people: usize) -> Vec<i32> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let backend = db.get_database_backend();
+    let mut lessons: std::collections::BTreeMap<i32, Vec<String>> = Default::default();
+    for row in db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT course_id, slug FROM lessons WHERE retired = false",
+        ))
+        .await
+        .unwrap()
+    {
+        let course: i32 = row.try_get_by_index(0).unwrap();
+        lessons
+            .entry(course)
+            .or_default()
+            .push(row.try_get_by_index(1).unwrap());
+    }
+    let courses: Vec<i32> = lessons.keys().copied().collect();
+    let countries = [
+        Some("KE"),
+        Some("KE"),
+        Some("KE"),
+        Some("BR"),
+        Some("BR"),
+        Some("FR"),
+        Some("BY"),
+        Some("prefer_not_to_say"),
+        None,
+    ];
+    let genders = [
+        Some("woman"),
+        Some("woman"),
+        Some("man"),
+        Some("non_binary"),
+        Some("prefer_not_to_say"),
+        None,
+    ];
+    let organisations = [Some("ngo"), Some("academic"), Some("media"), None];
+    let languages = [Some("en"), Some("fr"), Some("es-419"), None];
+    let mut ids = Vec::new();
+    for n in 0..people {
+        let person = account::create(db, Some(&format!("g{n}")), &[])
+            .await
+            .unwrap();
+        ids.push(person.id);
+        user::Entity::update_many()
+            .col_expr(user::Column::Country, Expr::value(*draw.pick(&countries)))
+            .col_expr(user::Column::Gender, Expr::value(*draw.pick(&genders)))
+            .col_expr(
+                user::Column::OrganisationType,
+                Expr::value(*draw.pick(&organisations)),
+            )
+            .col_expr(user::Column::Language, Expr::value(*draw.pick(&languages)))
+            .filter(user::Column::Id.eq(person.id))
+            .exec(db)
+            .await
+            .unwrap();
+        for _ in 0..draw.below(4) {
+            let course = *draw.pick(&courses);
+            let slugs = &lessons[&course];
+            let mut activity = Activity {
+                events: Vec::new(),
+                completed: None,
+                enrolled: draw.below(5) > 0,
+            };
+            for _ in 0..1 + draw.below(5) {
+                let done = (draw.below(3) == 0).then(|| draw.pick(slugs).clone());
+                activity.events.push((draw.time(), done));
+            }
+            if draw.below(3) == 0 {
+                activity.completed = Some(draw.time());
+            }
+            record(db, person.id, course, &activity).await;
+        }
+    }
+    ids
+}
+
+/// Writes one person's `activity` in `course` (adding to what is there).
+async fn record(db: &sea_orm::DatabaseConnection, person: i32, course: i32, activity: &Activity) {
+    use academy_enrollment::entity::enrolment;
+    use academy_progress::entity::lesson_progress;
+    use sea_orm::sea_query::OnConflict;
+    for (at, done) in &activity.events {
+        progress_event::ActiveModel {
+            user_id: Set(person),
+            event_id: Set(uuid::Uuid::new_v4().to_string()),
+            course_id: Set(course),
+            item_kind: Set("lesson".to_owned()),
+            item_slug: Set(done.clone().unwrap_or_else(|| "what-is-the-upr".to_owned())),
+            verb: Set(if done.is_some() {
+                "completed"
+            } else {
+                "experienced"
+            }
+            .to_owned()),
+            score: Set(None),
+            occurred_at: Set(*at),
+            recorded_at: Set(*at),
+            ..Default::default()
+        }
+        .insert(db)
+        .await
+        .unwrap();
+        if let Some(slug) = done {
+            lesson_progress::Entity::insert(lesson_progress::ActiveModel {
+                user_id: Set(person),
+                course_id: Set(course),
+                lesson_slug: Set(slug.clone()),
+                opened_at: Set(*at),
+                completed_at: Set(Some(*at)),
+            })
+            .on_conflict(
+                OnConflict::columns([
+                    lesson_progress::Column::UserId,
+                    lesson_progress::Column::CourseId,
+                    lesson_progress::Column::LessonSlug,
+                ])
+                .do_nothing()
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await
+            .unwrap();
+        }
+    }
+    let first = activity.events.iter().map(|e| e.0).min().unwrap();
+    course_progress::Entity::insert(course_progress::ActiveModel {
+        user_id: Set(person),
+        course_id: Set(course),
+        started_at: Set(first),
+        last_activity_at: Set(first),
+        completed_at: Set(activity.completed),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            course_progress::Column::UserId,
+            course_progress::Column::CourseId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+    enrolment::Entity::insert(enrolment::ActiveModel {
+        user_id: Set(person),
+        course_id: Set(course),
+        source: Set("self".to_owned()),
+        status: Set(if activity.enrolled { "active" } else { "left" }.to_owned()),
+        enrolled_at: Set(first),
+        left_at: Set(None),
+        ..Default::default()
+    })
+    .on_conflict(
+        OnConflict::columns([enrolment::Column::UserId, enrolment::Column::CourseId])
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await
+    .unwrap();
+}
+
+/// Every count behind every report, from the tables and from `live`, must be the same.
+async fn assert_live_counts_as_the_tables(
+    db: &sea_orm::DatabaseConnection,
+    live: &academy_stats::Live,
+    when: &str,
+) {
+    use academy_stats::{Dimension, Period, Reader};
+    let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    let periods = [
+        Period::year(2025).unwrap(),
+        Period::this_year(Utc::now()),
+        Period::new(day(2023, 1, 1), day(2026, 12, 31)).unwrap(),
+        Period::new(day(2024, 2, 14), day(2024, 3, 2)).unwrap(),
+    ];
+    for period in periods {
+        for by in Dimension::ALL {
+            let tables = academy_stats::reach::unpublished_counts(Reader::Tables(db), period, by)
+                .await
+                .unwrap();
+            let counted =
+                academy_stats::reach::unpublished_counts(Reader::Live(db, live), period, by)
+                    .await
+                    .unwrap();
+            assert!(
+                tables.0.iter().any(|m| !m.is_empty()),
+                "{when}: nothing counted in {period:?} by {by:?}"
+            );
+            assert_eq!(tables, counted, "{when}: {period:?} by {by:?}");
+        }
+    }
+    let now = Utc::now();
+    let (columns, medians) =
+        academy_stats::courses::unpublished_course_counts(Reader::Tables(db), now)
+            .await
+            .unwrap();
+    let (live_columns, live_medians) =
+        academy_stats::courses::unpublished_course_counts(Reader::Live(db, live), now)
+            .await
+            .unwrap();
+    assert_eq!(columns, live_columns, "{when}: the course counts");
+    let some = |m: std::collections::BTreeMap<String, Option<u64>>| {
+        m.into_iter()
+            .filter_map(|(k, v)| Some((k, v?)))
+            .collect::<Vec<_>>()
+    };
+    let medians = some(medians);
+    assert!(!medians.is_empty(), "{when}: no median published");
+    assert_eq!(medians, some(live_medians), "{when}: the medians");
+}
+
+storage_test!(
+    stats_live_index_counts_what_the_tables_count_and_follows_changes_made_by_any_server,
+    with crate::helpers::shipped_db,
+    |db: TestDb| async move {
+        let (app, _staff) = staff_app(db).await;
+        let db = app.db.db.clone();
+        let mut draw = Draw(0x5eed_1e55_ba5e_ba11);
+        let people = generate(&db, &mut draw, 160).await;
+        // An index of its own: the server's is refreshed by its own task.
+        let live = academy_stats::Live::new();
+        assert!(!live.is_ready());
+        let loaded = live.refresh(&db).await.unwrap();
+        assert!(loaded.loaded && loaded.people > 100, "{loaded:?}");
+        assert!(live.is_ready());
+        assert_live_counts_as_the_tables(&db, &live, "after the load").await;
+
+        // Changes written to the tables as another server would: the index follows them all.
+        let newcomers = generate(&db, &mut draw, 12).await;
+        for (n, person) in people.iter().take(40).enumerate() {
+            let course: i32 = course_progress::Entity::find()
+                .filter(course_progress::Column::UserId.eq(*person))
+                .one(&db)
+                .await
+                .unwrap()
+                .map_or(1, |c| c.course_id);
+            let activity = Activity {
+                events: vec![(draw.time(), None), (Utc::now(), Some("what-is-the-upr".to_owned()))],
+                completed: None,
+                enrolled: true,
+            };
+            record(&db, *person, course, &activity).await;
+            match n % 4 {
+                // A profile value changed.
+                0 => {
+                    user::Entity::update_many()
+                        .col_expr(user::Column::Country, Expr::value("NG"))
+                        .filter(user::Column::Id.eq(*person))
+                        .exec(&db)
+                        .await
+                        .unwrap();
+                }
+                // A course completed now.
+                1 => {
+                    course_progress::Entity::update_many()
+                        .col_expr(course_progress::Column::CompletedAt, Expr::value(Utc::now()))
+                        .filter(course_progress::Column::UserId.eq(*person))
+                        .filter(course_progress::Column::CompletedAt.is_null())
+                        .exec(&db)
+                        .await
+                        .unwrap();
+                }
+                // An enrolment left.
+                2 => {
+                    academy_enrollment::entity::enrolment::Entity::update_many()
+                        .col_expr(
+                            academy_enrollment::entity::enrolment::Column::Status,
+                            Expr::value("left"),
+                        )
+                        .filter(academy_enrollment::entity::enrolment::Column::UserId.eq(*person))
+                        .exec(&db)
+                        .await
+                        .unwrap();
+                }
+                // The account erased.
+                _ => {
+                    academy::privacy::erase(&db, &app.academy.state.enrollment, *person)
+                        .await
+                        .unwrap();
+                }
+            }
+        }
+        assert!(!newcomers.is_empty());
+        assert_live_counts_as_the_tables(&db, &live, "after the changes").await;
+        let caught = live.catch_up(&db).await.unwrap();
+        assert!(!caught.loaded);
     }
 );

@@ -7,7 +7,9 @@
 pub mod courses;
 pub mod dimension;
 pub mod disclosure;
+pub mod live;
 pub mod period;
+pub mod privacy;
 pub mod programme;
 pub mod reach;
 pub mod render;
@@ -16,6 +18,7 @@ pub mod table;
 
 pub use courses::{CourseReport, courses};
 pub use dimension::Dimension;
+pub use live::Live;
 pub use period::{Period, PeriodError};
 pub use programme::{ProgrammeReport, ProgrammeStatsError, programme};
-pub use reach::{ReachReport, reach};
+pub use reach::{ReachReport, Reader, reach};

@@ -6,7 +6,7 @@ use anyhow::Context;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
 
 /// The statement for `sql` with `?` placeholders, on `db`'s engine.
-fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
+pub(crate) fn statement(db: &impl ConnectionTrait, sql: &str, values: Vec<Value>) -> Statement {
     let backend = db.get_database_backend();
     let text = match backend {
         DatabaseBackend::Postgres => {
@@ -43,6 +43,43 @@ pub fn year(db: &impl ConnectionTrait, column: &str) -> String {
         DatabaseBackend::Postgres => format!("to_char({column} AT TIME ZONE 'UTC', 'YYYY')"),
         _ => format!("substr({column}, 1, 4)"),
     }
+}
+
+/// The SQL of the day number (days since 2000-01-01, UTC) of timestamp column `column`, a
+/// `BIGINT`.
+pub fn day(db: &impl ConnectionTrait, column: &str) -> String {
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => {
+            format!("CAST((({column}) AT TIME ZONE 'UTC')::date - DATE '2000-01-01' AS BIGINT)")
+        }
+        // julianday('2000-01-01') is 2451544.5.
+        _ => format!("CAST(julianday(substr({column}, 1, 10)) - 2451544.5 AS INTEGER)"),
+    }
+}
+
+/// Runs `sql` and answers its rows.
+pub async fn rows(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+    what: &str,
+) -> anyhow::Result<Vec<sea_orm::QueryResult>> {
+    db.query_all_raw(statement(db, sql, values))
+        .await
+        .with_context(|| format!("reading {what}"))
+}
+
+/// Runs `sql`, which changes rows.
+pub async fn execute(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+    what: &str,
+) -> anyhow::Result<()> {
+    db.execute_raw(statement(db, sql, values))
+        .await
+        .with_context(|| what.to_owned())?;
+    Ok(())
 }
 
 /// One grouped count: up to two keys (`None` for SQL NULL) and the count.

@@ -36,7 +36,7 @@ pub struct Table {
 
 /// A one-way measure: a true count per line key, and the true total (distinct people: not
 /// necessarily the sum).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Column {
     pub name: String,
     pub by_key: BTreeMap<String, u64>,

@@ -221,6 +221,10 @@ pub struct DataExportView {
     pub progress: crate::api::progress::views::ExportedProgress,
     /// Certificates awarded, with their signed credentials.
     pub certificates: Vec<crate::api::certificates::views::ExportedCertificate>,
+    /// When something the reach statistics count about the account last changed (a profile
+    /// value, an enrolment, a completion), as kept for an hour so every server updates its
+    /// counts; RFC 3339.
+    pub statistics_changes: Vec<String>,
 }
 
 impl DataExportView {
@@ -237,6 +241,11 @@ impl DataExportView {
         let programmes = export.enrollment.into();
         let progress = export.progress.into();
         let certificates = export.certificates.into_iter().map(Into::into).collect();
+        let statistics_changes = export
+            .statistics_changes
+            .iter()
+            .map(|at| at.to_rfc3339())
+            .collect();
         DataExportView {
             account: ExportedAccount {
                 id,
@@ -266,6 +275,7 @@ impl DataExportView {
             programmes,
             progress,
             certificates,
+            statistics_changes,
         }
     }
 }

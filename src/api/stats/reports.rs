@@ -165,7 +165,7 @@ impl StatsApi {
         let period = period(from.0.as_deref(), to.0.as_deref()).map_err(Failure::from)?;
         let by = by.0.map_or(Dimension::Country, Dimension::from);
         let policy = &self.state.stats;
-        let report = academy_stats::reach(&self.state.db, period, by, policy).await?;
+        let report = academy_stats::reach(self.state.stats_reader(), period, by, policy).await?;
         let title = format!(
             "People reached by {}, {} to {}",
             by.as_str().replace('_', " "),
@@ -226,7 +226,7 @@ impl StatsApi {
     ) -> Result<Published<CourseStats>, CoursesStatsError> {
         credentials.caller_as(&self.state, Role::Staff).await?;
         let policy = &self.state.stats;
-        let report = academy_stats::courses(&self.state.db, Utc::now(), policy).await?;
+        let report = academy_stats::courses(self.state.stats_reader(), Utc::now(), policy).await?;
         let month = report.month.from().format("%Y-%m").to_string();
         Ok(publish(
             CourseStats::new(&report, policy),

@@ -1,0 +1,1114 @@
+//! The live statistics: what the reports count, kept in memory and brought up to date as data
+//! arrives, so that a report over a million people answers in milliseconds on either database.
+//!
+//! Per person the index holds only what a report can be broken down by: the four profile
+//! values (country, gender, organisation type, language), the days and courses of their
+//! learning activity (a day and a course per distinct pair, not the events), and per course
+//! whether they are enrolled, the day they completed it and which lessons they completed (a
+//! bit each). No name, no event, no answer. Nothing leaves it but the grouped counts the
+//! reports publish through [`crate::disclosure`].
+//!
+//! Kept current from the database alone, so every server of a deployment counts what any of
+//! them recorded:
+//! - learning events are read by id as they are committed (`progress_events.id`);
+//! - everything else that changes a person's counts (a profile value, an erasure, an
+//!   enrolment, a completion) is named in the `stats_changes` feed, written by triggers in the
+//!   same transaction as the change (migration `m20261203_000010_stats_changes`); the people
+//!   named are read again.
+//!
+//! A report first catches up ([`Live::refresh`], one indexed query per source when nothing is
+//! new), so it counts every event committed before it was asked; a background task also
+//! refreshes every few seconds so that catching up stays small. On PostgreSQL ids are taken
+//! before commit, so a transaction can commit with a smaller id than one already read: every
+//! refresh reads again the ids of the last [`OVERLAP`] (counting is idempotent). The whole
+//! index is loaded again every [`RELOAD_EVERY`], and after the database was out of reach for
+//! longer than the feed is kept, which repairs anything missed.
+//!
+//! Until the first load has finished, reports are counted from the tables
+//! ([`crate::Reader::Tables`]): the same figures, only slower.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap, VecDeque},
+    sync::{
+        Arc, RwLock,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use anyhow::Context;
+use chrono::{Datelike, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseBackend, QueryResult, Value};
+
+use crate::{Dimension, Period, reach::Source, sql};
+
+/// How long ids already read are read again on PostgreSQL (see the module documentation).
+pub const OVERLAP: Duration = Duration::from_secs(15);
+/// How often the whole index is loaded again.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(6 * 3600);
+/// How long rows of the change feed are kept, in seconds; a server that could not read the
+/// feed for longer loads everything again.
+pub const FEED_KEPT_SECONDS: i64 = 3600;
+/// Accounts per page when loading.
+const LOAD_PAGE: i32 = 20_000;
+/// Rows per page when catching up.
+const TAIL_PAGE: u64 = 20_000;
+/// Accounts per `IN (…)` list.
+const IN_LIST: usize = 500;
+/// The highest account id the index accepts (ids are dense from 1).
+const MOST_ACCOUNTS: usize = 100_000_000;
+
+/// A day of activity: days since 2000-01-01 (UTC).
+type Day = u16;
+
+/// The first day the index can hold.
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+/// The index's day of `date`, if it can hold it.
+pub(crate) fn day_of(date: NaiveDate) -> Option<Day> {
+    Day::try_from((date - epoch()).num_days()).ok()
+}
+
+/// The index's days of `period`, both included, clamped to what the index can hold.
+fn days_of(period: &Period) -> Option<(Day, Day)> {
+    let lo = day_of(period.from()).unwrap_or(if period.from() < epoch() { 0 } else { Day::MAX });
+    let hi = day_of(period.to()).unwrap_or(if period.to() < epoch() { 0 } else { Day::MAX });
+    (period.to() >= epoch() && lo <= hi).then_some((lo, hi))
+}
+
+/// One distinct (day, course) of a person's activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Mark {
+    day: Day,
+    course: u16,
+}
+
+/// A person's state in one course.
+#[derive(Clone, Copy, Debug, Default)]
+struct InCourse {
+    course: u16,
+    enrolled: bool,
+    completed: Option<Day>,
+    /// Completed lessons, one bit per lesson slug (see [`Index::lesson_bit`]).
+    lessons: u64,
+}
+
+/// What the index holds of one person; profile values are [`Texts`] codes, 0 for none.
+#[derive(Clone, Debug, Default)]
+struct Person {
+    country: u32,
+    gender: u32,
+    organisation: u32,
+    language: u32,
+    /// Sorted, distinct.
+    marks: Vec<Mark>,
+    /// Sorted by course.
+    courses: Vec<InCourse>,
+}
+
+impl Person {
+    fn course_mut(&mut self, course: u16) -> Option<&mut InCourse> {
+        let at = match self.courses.binary_search_by_key(&course, |c| c.course) {
+            Ok(at) => at,
+            Err(at) => {
+                self.courses.insert(
+                    at,
+                    InCourse {
+                        course,
+                        ..InCourse::default()
+                    },
+                );
+                at
+            }
+        };
+        self.courses.get_mut(at)
+    }
+
+    fn attribute(&self, lines: Dimension) -> u32 {
+        match lines {
+            Dimension::Country | Dimension::Region | Dimension::CountryYear => self.country,
+            Dimension::Gender | Dimension::GenderYear => self.gender,
+            Dimension::OrganisationType => self.organisation,
+            Dimension::Language => self.language,
+            Dimension::Month | Dimension::Course | Dimension::Mechanism => 0,
+        }
+    }
+}
+
+/// Profile values, stored once each; code 0 is "none".
+#[derive(Clone, Debug, Default)]
+struct Texts {
+    values: Vec<String>,
+    codes: HashMap<String, u32>,
+}
+
+impl Texts {
+    fn code(&mut self, text: Option<String>) -> u32 {
+        let Some(text) = text else { return 0 };
+        if let Some(code) = self.codes.get(&text) {
+            return *code;
+        }
+        self.values.push(text.clone());
+        let code = u32::try_from(self.values.len()).unwrap_or(u32::MAX);
+        self.codes.insert(text, code);
+        code
+    }
+
+    fn text(&self, code: u32) -> Option<&str> {
+        let i = usize::try_from(code).ok()?.checked_sub(1)?;
+        self.values.get(i).map(String::as_str)
+    }
+}
+
+/// A person's profile values as read from `users`.
+struct Profile {
+    id: i32,
+    values: [Option<String>; 4],
+    erased: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Index {
+    /// By account id.
+    people: Vec<Person>,
+    texts: Texts,
+    /// Per course, the lesson slugs in the order their bits were given (at most 64).
+    lesson_slugs: HashMap<u16, Vec<String>>,
+}
+
+impl Index {
+    fn person_mut(&mut self, id: i32) -> Option<&mut Person> {
+        let i = usize::try_from(id).ok().filter(|i| *i < MOST_ACCOUNTS)?;
+        if i >= self.people.len() {
+            self.people.resize_with(i + 1, Person::default);
+        }
+        self.people.get_mut(i)
+    }
+
+    fn lesson_bit(&mut self, course: u16, slug: &str) -> Option<u32> {
+        let slugs = self.lesson_slugs.entry(course).or_default();
+        if let Some(at) = slugs.iter().position(|s| s == slug) {
+            return u32::try_from(at).ok();
+        }
+        if slugs.len() >= 64 {
+            tracing::warn!(
+                course,
+                "statistics: a course with over 64 lessons; the rest are not counted in its median progress"
+            );
+            return None;
+        }
+        slugs.push(slug.to_owned());
+        u32::try_from(slugs.len() - 1).ok()
+    }
+
+    fn add_mark(&mut self, id: i32, day: Day, course: u16, sorted: bool) {
+        if let Some(p) = self.person_mut(id) {
+            let mark = Mark { day, course };
+            if sorted {
+                if let Err(at) = p.marks.binary_search(&mark) {
+                    p.marks.insert(at, mark);
+                }
+            } else {
+                p.marks.push(mark);
+            }
+        }
+    }
+
+    fn complete_lesson(&mut self, id: i32, course: u16, slug: &str) {
+        let Some(bit) = self.lesson_bit(course, slug) else {
+            return;
+        };
+        if let Some(c) = self.person_mut(id).and_then(|p| p.course_mut(course)) {
+            c.lessons |= 1u64 << bit;
+        }
+    }
+
+    fn set_profile(&mut self, profile: Profile) {
+        if profile.erased {
+            self.forget(profile.id);
+            return;
+        }
+        let [country, gender, organisation, language] = profile.values;
+        let codes = [
+            self.texts.code(country),
+            self.texts.code(gender),
+            self.texts.code(organisation),
+            self.texts.code(language),
+        ];
+        if let Some(p) = self.person_mut(profile.id) {
+            [p.country, p.gender, p.organisation, p.language] = codes;
+        }
+    }
+
+    fn forget(&mut self, id: i32) {
+        if let Some(p) = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.people.get_mut(i))
+        {
+            *p = Person::default();
+        }
+    }
+
+    /// Sorts and deduplicates every person's marks after a load.
+    fn finish(&mut self) {
+        for p in &mut self.people {
+            p.marks.sort_unstable();
+            p.marks.dedup();
+            p.marks.shrink_to_fit();
+        }
+    }
+}
+
+/// The courses as reports name them: slug and mechanisms by course id, and the current
+/// lessons. Small tables, read for each report.
+pub(crate) struct Catalog {
+    slugs: HashMap<u16, String>,
+    mechanisms: HashMap<u16, Vec<u32>>,
+    mechanism_names: Vec<String>,
+    /// Per course, its current (not retired) lesson slugs.
+    lessons: HashMap<u16, Vec<String>>,
+}
+
+impl Catalog {
+    pub(crate) async fn read(db: &impl ConnectionTrait) -> anyhow::Result<Catalog> {
+        let mut slugs = HashMap::new();
+        for row in sql::rows(db, "SELECT id, slug FROM courses", Vec::new(), "courses").await? {
+            if let Some(id) = course_of(&row, 0)? {
+                slugs.insert(id, text(&row, 1)?.unwrap_or_default());
+            }
+        }
+        let mut mechanisms: HashMap<u16, Vec<u32>> = HashMap::new();
+        let mut names: Vec<String> = Vec::new();
+        for row in sql::rows(
+            db,
+            "SELECT course_id, mechanism FROM course_mechanisms",
+            Vec::new(),
+            "mechanisms",
+        )
+        .await?
+        {
+            let (Some(id), Some(name)) = (course_of(&row, 0)?, text(&row, 1)?) else {
+                continue;
+            };
+            let code = match names.iter().position(|n| *n == name) {
+                Some(at) => at,
+                None => {
+                    names.push(name);
+                    names.len() - 1
+                }
+            };
+            mechanisms
+                .entry(id)
+                .or_default()
+                .push(u32::try_from(code).unwrap_or(u32::MAX));
+        }
+        let mut lessons: HashMap<u16, Vec<String>> = HashMap::new();
+        for row in sql::rows(
+            db,
+            "SELECT course_id, slug FROM lessons WHERE retired = ?",
+            vec![false.into()],
+            "lessons",
+        )
+        .await?
+        {
+            if let (Some(id), Some(slug)) = (course_of(&row, 0)?, text(&row, 1)?) {
+                lessons.entry(id).or_default().push(slug);
+            }
+        }
+        Ok(Catalog {
+            slugs,
+            mechanisms,
+            mechanism_names: names,
+            lessons,
+        })
+    }
+}
+
+fn text(row: &QueryResult, i: usize) -> anyhow::Result<Option<String>> {
+    row.try_get_by_index::<Option<String>>(i)
+        .context("reading a statistics row")
+}
+
+/// An `INTEGER` column (ids, flags): 32 bits on PostgreSQL.
+fn id_of(row: &QueryResult, i: usize) -> anyhow::Result<Option<i32>> {
+    row.try_get_by_index::<Option<i32>>(i)
+        .context("reading a statistics row")
+}
+
+fn course_of(row: &QueryResult, i: usize) -> anyhow::Result<Option<u16>> {
+    Ok(id_of(row, i)?.and_then(|n| u16::try_from(n).ok()))
+}
+
+/// A day of [`sql::day`] (a `BIGINT`).
+fn day_in(row: &QueryResult, i: usize) -> anyhow::Result<Option<Day>> {
+    Ok(row
+        .try_get_by_index::<Option<i64>>(i)
+        .context("reading a statistics row")?
+        .and_then(|n| Day::try_from(n).ok()))
+}
+
+/// Where reading resumes in a table read by id: the highest id read, and on PostgreSQL the
+/// highest ids read over the last [`OVERLAP`], to read them again.
+#[derive(Debug, Default)]
+struct Watermark {
+    seen: i64,
+    history: VecDeque<(Instant, i64)>,
+}
+
+impl Watermark {
+    fn new(seen: i64) -> Watermark {
+        Watermark {
+            seen,
+            history: VecDeque::from([(Instant::now(), seen)]),
+        }
+    }
+
+    /// The id after which to read: on PostgreSQL, the highest id read [`OVERLAP`] ago.
+    fn start(&self, backend: DatabaseBackend) -> i64 {
+        if backend != DatabaseBackend::Postgres {
+            return self.seen;
+        }
+        let now = Instant::now();
+        self.history
+            .iter()
+            .rev()
+            .find(|(at, _)| now.duration_since(*at) >= OVERLAP)
+            .or_else(|| self.history.front())
+            .map_or(self.seen, |(_, id)| *id)
+    }
+
+    fn advance(&mut self, to: i64) {
+        self.seen = self.seen.max(to);
+        let now = Instant::now();
+        self.history.push_back((now, self.seen));
+        // Keep one entry older than the overlap, and the newer ones.
+        while self
+            .history
+            .get(1)
+            .is_some_and(|(at, _)| now.duration_since(*at) >= OVERLAP)
+        {
+            self.history.pop_front();
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Cursor {
+    events: Watermark,
+    changes: Watermark,
+    loaded_at: Option<Instant>,
+    refreshed_at: Option<Instant>,
+    pruned_at: Option<Instant>,
+}
+
+/// The live index of one server; see the module documentation.
+#[derive(Debug, Default)]
+pub struct Live {
+    index: Arc<RwLock<Index>>,
+    cursor: tokio::sync::Mutex<Cursor>,
+    ready: AtomicBool,
+}
+
+/// What a load or refresh did, for the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    pub loaded: bool,
+    pub events: u64,
+    pub people: u64,
+}
+
+impl Live {
+    pub fn new() -> Arc<Live> {
+        Arc::new(Live::default())
+    }
+
+    /// Whether the index has been loaded and reports can count from it.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// For the background task: loads the index whole when it never was, is older than
+    /// [`RELOAD_EVERY`], or could not be refreshed for longer than the feed is kept; else
+    /// catches up ([`Live::catch_up`]).
+    pub async fn refresh<C: ConnectionTrait>(&self, db: &C) -> anyhow::Result<Refreshed> {
+        let due = {
+            let cursor = self.cursor.lock().await;
+            let stale =
+                |at: Option<Instant>, limit: Duration| at.is_none_or(|t| t.elapsed() > limit);
+            let feed_kept = Duration::from_secs(FEED_KEPT_SECONDS.unsigned_abs() / 2);
+            stale(cursor.loaded_at, RELOAD_EVERY) || stale(cursor.refreshed_at, feed_kept)
+        };
+        if due {
+            self.reload(db).await
+        } else {
+            self.catch_up(db).await
+        }
+    }
+
+    /// Loads the index whole. Reports go on catching up the old one meanwhile; the new one
+    /// then reads again what was committed since its load began.
+    async fn reload<C: ConnectionTrait>(&self, db: &C) -> anyhow::Result<Refreshed> {
+        let started = Instant::now();
+        let (index, events, changes) = load(db).await?;
+        let refreshed = Refreshed {
+            loaded: true,
+            events: index.people.iter().map(|p| p.marks.len() as u64).sum(),
+            people: index.people.iter().filter(|p| !p.marks.is_empty()).count() as u64,
+        };
+        let mut cursor = self.cursor.lock().await;
+        *self.write() = index;
+        *cursor = Cursor {
+            events,
+            changes,
+            loaded_at: Some(started),
+            refreshed_at: Some(started),
+            pruned_at: cursor.pruned_at,
+        };
+        self.ready.store(true, Ordering::Release);
+        tracing::info!(
+            people = refreshed.people,
+            marks = refreshed.events,
+            seconds = started.elapsed().as_secs_f64(),
+            "statistics: live index loaded"
+        );
+        Ok(refreshed)
+    }
+
+    /// Reads the learning events and the changes committed since the last refresh (nothing
+    /// before the first load). A report calls it first, so it counts everything committed
+    /// before it was asked.
+    pub async fn catch_up<C: ConnectionTrait>(&self, db: &C) -> anyhow::Result<Refreshed> {
+        let mut cursor = self.cursor.lock().await;
+        if cursor.loaded_at.is_none() {
+            return Ok(Refreshed::default());
+        }
+        let started = Instant::now();
+        let refreshed = self.read_new(db, &mut cursor).await?;
+        cursor.refreshed_at = Some(started);
+        if cursor
+            .pruned_at
+            .is_none_or(|t| t.elapsed() > Duration::from_secs(600))
+        {
+            prune(db).await?;
+            cursor.pruned_at = Some(Instant::now());
+        }
+        Ok(refreshed)
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    async fn read_new<C: ConnectionTrait>(
+        &self,
+        db: &C,
+        cursor: &mut Cursor,
+    ) -> anyhow::Result<Refreshed> {
+        let backend = db.get_database_backend();
+        let mut out = Refreshed::default();
+        // New events.
+        let mut after = cursor.events.start(backend);
+        let mut newest = cursor.events.seen;
+        let mut unknown = BTreeSet::new();
+        loop {
+            let rows = sql::rows(
+                db,
+                &format!(
+                    "SELECT id, user_id, course_id, {}, \
+                     CASE WHEN item_kind = 'lesson' AND verb = 'completed' THEN item_slug END \
+                     FROM progress_events WHERE id > ? ORDER BY id LIMIT {TAIL_PAGE}",
+                    sql::day(db, "occurred_at")
+                ),
+                vec![after.into()],
+                "new learning events",
+            )
+            .await?;
+            let full = rows.len() as u64 == TAIL_PAGE;
+            let mut read = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let Some(id) = id_of(row, 0)? else { continue };
+                after = after.max(i64::from(id));
+                if let (Some(user), Some(course), Some(day)) =
+                    (id_of(row, 1)?, course_of(row, 2)?, day_in(row, 3)?)
+                {
+                    read.push((user, course, day, text(row, 4)?));
+                }
+            }
+            out.events += read.len() as u64;
+            {
+                let mut index = self.write();
+                for (user, course, day, lesson) in read {
+                    let known = index
+                        .people
+                        .get(usize::try_from(user).unwrap_or(usize::MAX))
+                        .is_some_and(|p| !p.marks.is_empty() || p.country != 0);
+                    if !known {
+                        unknown.insert(user);
+                    }
+                    index.add_mark(user, day, course, true);
+                    if let Some(slug) = lesson {
+                        index.complete_lesson(user, course, &slug);
+                    }
+                }
+            }
+            newest = newest.max(after);
+            if !full {
+                break;
+            }
+        }
+        cursor.events.advance(newest);
+        // People named by the change feed.
+        let mut after = cursor.changes.start(backend);
+        let mut newest = cursor.changes.seen;
+        let mut named = unknown;
+        loop {
+            let rows = sql::rows(
+                db,
+                &format!(
+                    "SELECT id, user_id FROM stats_changes WHERE id > ? ORDER BY id \
+                     LIMIT {TAIL_PAGE}"
+                ),
+                vec![after.into()],
+                "the statistics change feed",
+            )
+            .await?;
+            let full = rows.len() as u64 == TAIL_PAGE;
+            for row in &rows {
+                if let Some(id) = id_of(row, 0)? {
+                    after = after.max(i64::from(id));
+                }
+                if let Some(user) = id_of(row, 1)? {
+                    named.insert(user);
+                }
+            }
+            newest = newest.max(after);
+            if !full {
+                break;
+            }
+        }
+        cursor.changes.advance(newest);
+        let named: Vec<i32> = named.into_iter().collect();
+        out.people = named.len() as u64;
+        for chunk in named.chunks(IN_LIST) {
+            let read = read_people(db, chunk).await?;
+            let mut index = self.write();
+            read.apply(&mut index, chunk);
+        }
+        Ok(out)
+    }
+
+    /// Runs `count` on the index, off the async workers (a pass over every person).
+    pub(crate) async fn with_index<T, F>(&self, count: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&Counter<'_>) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let index = Arc::clone(&self.index);
+        tokio::task::spawn_blocking(move || {
+            let index = index.read().unwrap_or_else(|e| e.into_inner());
+            count(&Counter { index: &index })
+        })
+        .await
+        .context("counting from the live statistics")
+    }
+}
+
+/// What is read of some people again: profiles, active enrolments and completions.
+#[derive(Default)]
+struct PeopleRead {
+    profiles: Vec<Profile>,
+    enrolled: Vec<(i32, u16)>,
+    completed: Vec<(i32, u16, Day)>,
+}
+
+impl PeopleRead {
+    /// Replaces what the index holds of each of `ids` (but their activity) with what was read;
+    /// answers those who are there (not erased).
+    fn apply(self, index: &mut Index, ids: &[i32]) -> BTreeSet<i32> {
+        let mut found = BTreeSet::new();
+        for profile in self.profiles {
+            if !profile.erased {
+                found.insert(profile.id);
+            }
+            index.set_profile(profile);
+        }
+        for id in ids {
+            if !found.contains(id) {
+                index.forget(*id);
+            } else if let Some(p) = index.person_mut(*id) {
+                for c in &mut p.courses {
+                    c.enrolled = false;
+                    c.completed = None;
+                }
+            }
+        }
+        for (id, course) in self.enrolled {
+            if found.contains(&id)
+                && let Some(c) = index.person_mut(id).and_then(|p| p.course_mut(course))
+            {
+                c.enrolled = true;
+            }
+        }
+        for (id, course, day) in self.completed {
+            if found.contains(&id)
+                && let Some(c) = index.person_mut(id).and_then(|p| p.course_mut(course))
+            {
+                c.completed = Some(day);
+            }
+        }
+        found
+    }
+}
+
+const PROFILE_COLUMNS: &str = "id, country, gender, organisation_type, language, \
+     CASE WHEN erased_at IS NULL THEN 0 ELSE 1 END";
+
+fn profile_of(row: &QueryResult) -> anyhow::Result<Option<Profile>> {
+    let Some(id) = id_of(row, 0)? else {
+        return Ok(None);
+    };
+    Ok(Some(Profile {
+        id,
+        values: [text(row, 1)?, text(row, 2)?, text(row, 3)?, text(row, 4)?],
+        erased: id_of(row, 5)?.unwrap_or(0) != 0,
+    }))
+}
+
+async fn read_people(db: &impl ConnectionTrait, ids: &[i32]) -> anyhow::Result<PeopleRead> {
+    let list = vec!["?"; ids.len()].join(", ");
+    let values: Vec<Value> = ids.iter().map(|id| (*id).into()).collect();
+    let mut out = PeopleRead::default();
+    for row in sql::rows(
+        db,
+        &format!("SELECT {PROFILE_COLUMNS} FROM users WHERE id IN ({list})"),
+        values.clone(),
+        "profiles",
+    )
+    .await?
+    {
+        out.profiles.extend(profile_of(&row)?);
+    }
+    for row in sql::rows(
+        db,
+        &format!(
+            "SELECT user_id, course_id FROM enrolments WHERE status = 'active' \
+             AND user_id IN ({list})"
+        ),
+        values.clone(),
+        "enrolments",
+    )
+    .await?
+    {
+        if let (Some(id), Some(course)) = (id_of(&row, 0)?, course_of(&row, 1)?) {
+            out.enrolled.push((id, course));
+        }
+    }
+    for row in sql::rows(
+        db,
+        &format!(
+            "SELECT user_id, course_id, {} FROM course_progress \
+             WHERE completed_at IS NOT NULL AND user_id IN ({list})",
+            sql::day(db, "completed_at")
+        ),
+        values,
+        "completions",
+    )
+    .await?
+    {
+        if let (Some(id), Some(course), Some(day)) =
+            (id_of(&row, 0)?, course_of(&row, 1)?, day_in(&row, 2)?)
+        {
+            out.completed.push((id, course, day));
+        }
+    }
+    Ok(out)
+}
+
+/// Loads the whole index, by pages of accounts; answers it and where catching up starts.
+async fn load(db: &impl ConnectionTrait) -> anyhow::Result<(Index, Watermark, Watermark)> {
+    let max = |table: &'static str| async move {
+        sql::count(
+            db,
+            &format!("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"),
+            Vec::new(),
+            table,
+        )
+        .await
+        .map(|n| i64::try_from(n).unwrap_or(i64::MAX))
+    };
+    // Where catching up starts is read first: what commits during the load is read again.
+    // On PostgreSQL, also the ids below of transactions still open (a generous bound on what
+    // the progress writers can have in flight).
+    let slack = if db.get_database_backend() == DatabaseBackend::Postgres {
+        10_000
+    } else {
+        0
+    };
+    let events = Watermark::new(max("progress_events").await? - slack);
+    let changes = Watermark::new(max("stats_changes").await? - slack);
+    let accounts = i32::try_from(max("users").await?).unwrap_or(i32::MAX);
+    let mut index = Index::default();
+    let mut from = 0i32;
+    while from <= accounts {
+        let to = from.saturating_add(LOAD_PAGE);
+        let range = || vec![Value::from(from), Value::from(to)];
+        let mut read = PeopleRead::default();
+        for row in sql::rows(
+            db,
+            &format!("SELECT {PROFILE_COLUMNS} FROM users WHERE id >= ? AND id < ?"),
+            range(),
+            "profiles",
+        )
+        .await?
+        {
+            read.profiles.extend(profile_of(&row)?);
+        }
+        let ids: Vec<i32> = read.profiles.iter().map(|p| p.id).collect();
+        for row in sql::rows(
+            db,
+            "SELECT user_id, course_id FROM enrolments WHERE status = 'active' \
+             AND user_id >= ? AND user_id < ?",
+            range(),
+            "enrolments",
+        )
+        .await?
+        {
+            if let (Some(id), Some(course)) = (id_of(&row, 0)?, course_of(&row, 1)?) {
+                read.enrolled.push((id, course));
+            }
+        }
+        for row in sql::rows(
+            db,
+            &format!(
+                "SELECT user_id, course_id, {} FROM course_progress \
+                 WHERE completed_at IS NOT NULL AND user_id >= ? AND user_id < ?",
+                sql::day(db, "completed_at")
+            ),
+            range(),
+            "completions",
+        )
+        .await?
+        {
+            if let (Some(id), Some(course), Some(day)) =
+                (id_of(&row, 0)?, course_of(&row, 1)?, day_in(&row, 2)?)
+            {
+                read.completed.push((id, course, day));
+            }
+        }
+        let live = read.apply(&mut index, &ids);
+        for row in sql::rows(
+            db,
+            "SELECT user_id, course_id, lesson_slug FROM lesson_progress \
+             WHERE completed_at IS NOT NULL AND user_id >= ? AND user_id < ?",
+            range(),
+            "completed lessons",
+        )
+        .await?
+        {
+            if let (Some(id), Some(course), Some(slug)) =
+                (id_of(&row, 0)?, course_of(&row, 1)?, text(&row, 2)?)
+                && live.contains(&id)
+            {
+                index.complete_lesson(id, course, &slug);
+            }
+        }
+        for row in sql::rows(
+            db,
+            &format!(
+                "SELECT user_id, course_id, {} FROM progress_events \
+                 WHERE user_id >= ? AND user_id < ?",
+                sql::day(db, "occurred_at")
+            ),
+            range(),
+            "learning events",
+        )
+        .await?
+        {
+            if let (Some(id), Some(course), Some(day)) =
+                (id_of(&row, 0)?, course_of(&row, 1)?, day_in(&row, 2)?)
+                && live.contains(&id)
+            {
+                index.add_mark(id, day, course, false);
+            }
+        }
+        from = to;
+    }
+    index.finish();
+    Ok((index, events, changes))
+}
+
+/// Deletes the rows of the change feed older than [`FEED_KEPT_SECONDS`].
+async fn prune(db: &impl ConnectionTrait) -> anyhow::Result<()> {
+    let before = Utc::now().timestamp() - FEED_KEPT_SECONDS;
+    sql::execute(
+        db,
+        "DELETE FROM stats_changes WHERE changed_at < ?",
+        vec![before.into()],
+        "pruning the statistics change feed",
+    )
+    .await
+}
+
+/// Grouped counts out of the index, in the shape of the tables' queries ([`sql::Grouped`]).
+pub(crate) struct Counter<'a> {
+    index: &'a Index,
+}
+
+/// A key of a grouped count: the line's code and the year (0 when not by year).
+type Key = (u32, u16);
+
+impl Counter<'_> {
+    /// Counts `source` in `period` like [`crate::reach`]'s query of the tables: grouped by the
+    /// raw key of `lines` (if any) and by year (if `by_year`; the year is the first key when
+    /// there are no lines).
+    pub(crate) fn counted(
+        &self,
+        catalog: &Catalog,
+        source: Source,
+        period: &Period,
+        lines: Option<Dimension>,
+        by_year: bool,
+    ) -> Vec<sql::Grouped> {
+        let Some((lo, hi)) = days_of(period) else {
+            return Vec::new();
+        };
+        // The year and month of every day of the period.
+        let calendar: Vec<(u16, u32)> = (lo..=hi)
+            .map(|d| {
+                let date = epoch() + chrono::Days::new(u64::from(d));
+                (u16::try_from(date.year()).unwrap_or(0), date.month())
+            })
+            .collect();
+        let when = |day: Day| {
+            calendar
+                .get(usize::from(day - lo))
+                .copied()
+                .unwrap_or_default()
+        };
+        let no_mechanisms = Vec::new();
+        let mut counts: HashMap<Key, u64> = HashMap::new();
+        let mut keys: Vec<Key> = Vec::new();
+        for person in &self.index.people {
+            keys.clear();
+            let mut push = |day: Day, course: u16| {
+                let (year, month) = when(day);
+                let year_key = if by_year { year } else { 0 };
+                match lines {
+                    None => keys.push((0, year_key)),
+                    Some(Dimension::Month) => {
+                        keys.push((u32::from(year) * 100 + month, year_key));
+                    }
+                    Some(Dimension::Course) => keys.push((u32::from(course), year_key)),
+                    Some(Dimension::Mechanism) => {
+                        for m in catalog.mechanisms.get(&course).unwrap_or(&no_mechanisms) {
+                            keys.push((*m, year_key));
+                        }
+                    }
+                    Some(other) => keys.push((person.attribute(other), year_key)),
+                }
+            };
+            match source {
+                Source::Reached => {
+                    let start = person.marks.partition_point(|m| m.day < lo);
+                    let end = person.marks.partition_point(|m| m.day <= hi);
+                    for m in person.marks.get(start..end).unwrap_or_default() {
+                        push(m.day, m.course);
+                    }
+                }
+                Source::Trained | Source::Completions => {
+                    for c in &person.courses {
+                        if let Some(day) = c.completed.filter(|d| (lo..=hi).contains(d)) {
+                            push(day, c.course);
+                        }
+                    }
+                }
+            }
+            if !matches!(source, Source::Completions) && keys.len() > 1 {
+                keys.sort_unstable();
+                keys.dedup();
+            }
+            for key in &keys {
+                *counts.entry(*key).or_default() += 1;
+            }
+        }
+        counts
+            .into_iter()
+            .filter_map(|((line, year), count)| {
+                let line_text = match lines {
+                    None => None,
+                    Some(Dimension::Month) => Some(format!("{:04}-{:02}", line / 100, line % 100)),
+                    Some(Dimension::Course) => {
+                        Some(catalog.slugs.get(&u16::try_from(line).ok()?)?.clone())
+                    }
+                    Some(Dimension::Mechanism) => catalog
+                        .mechanism_names
+                        .get(usize::try_from(line).ok()?)
+                        .cloned(),
+                    Some(_) => self.index.texts.text(line).map(str::to_owned),
+                };
+                let year_text = by_year.then(|| format!("{year:04}"));
+                let (key, key2) = if lines.is_some() {
+                    (line_text, year_text)
+                } else {
+                    (year_text, None)
+                };
+                Some(sql::Grouped { key, key2, count })
+            })
+            .collect()
+    }
+
+    /// The number of distinct countries of the people reached in `period` (a stated country,
+    /// not `prefer_not_to_say`).
+    pub(crate) fn countries_reached(&self, period: &Period, not_said: &str) -> u64 {
+        let Some((lo, hi)) = days_of(period) else {
+            return 0;
+        };
+        let mut seen = BTreeSet::new();
+        for p in &self.index.people {
+            if p.country == 0 || seen.contains(&p.country) {
+                continue;
+            }
+            let start = p.marks.partition_point(|m| m.day < lo);
+            if p.marks.get(start).is_some_and(|m| m.day <= hi) {
+                seen.insert(p.country);
+            }
+        }
+        seen.into_iter()
+            .filter(|c| self.index.texts.text(*c).is_some_and(|t| t != not_said))
+            .count() as u64
+    }
+
+    /// The course report's counts: per course slug and in total, people enrolled (active),
+    /// active in `month`, who completed it (ever); and per course slug a histogram of current
+    /// lessons completed → people enrolled.
+    pub(crate) fn courses(&self, catalog: &Catalog, month: &Period) -> CourseCounts {
+        let (lo, hi) = days_of(month).unwrap_or((1, 0));
+        // Per course: the bits of its current lessons and how many there are.
+        let current: HashMap<u16, (u64, i64)> = catalog
+            .lessons
+            .iter()
+            .map(|(course, slugs)| {
+                let bits = self.index.lesson_slugs.get(course);
+                let mask = slugs
+                    .iter()
+                    .filter_map(|s| bits?.iter().position(|b| b == s))
+                    .fold(0u64, |m, at| m | (1u64 << at));
+                (*course, (mask, slugs.len() as i64))
+            })
+            .collect();
+        let mut per_course: BTreeMap<u16, [u64; 3]> = BTreeMap::new();
+        let mut totals = [0u64; 3];
+        let mut histograms: BTreeMap<u16, BTreeMap<i64, u64>> = BTreeMap::new();
+        let mut active: Vec<u16> = Vec::new();
+        for p in &self.index.people {
+            let mut any = [false; 3];
+            for c in &p.courses {
+                let counts = per_course.entry(c.course).or_default();
+                if c.enrolled {
+                    counts[0] += 1;
+                    any[0] = true;
+                    let (mask, _) = current.get(&c.course).copied().unwrap_or_default();
+                    *histograms
+                        .entry(c.course)
+                        .or_default()
+                        .entry(i64::from((c.lessons & mask).count_ones()))
+                        .or_default() += 1;
+                }
+                if c.completed.is_some() {
+                    counts[2] += 1;
+                    any[2] = true;
+                }
+            }
+            active.clear();
+            let start = p.marks.partition_point(|m| m.day < lo);
+            let end = p.marks.partition_point(|m| m.day <= hi);
+            active.extend(
+                p.marks
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|m| m.course),
+            );
+            active.sort_unstable();
+            active.dedup();
+            for course in &active {
+                per_course.entry(*course).or_default()[1] += 1;
+            }
+            any[1] = !active.is_empty();
+            for (total, counted) in totals.iter_mut().zip(any) {
+                *total += u64::from(counted);
+            }
+        }
+        let slug = |course: &u16| catalog.slugs.get(course).cloned();
+        CourseCounts {
+            per_course: per_course
+                .iter()
+                .filter_map(|(c, counts)| Some((slug(c)?, *counts)))
+                .collect(),
+            totals,
+            histograms: histograms
+                .into_iter()
+                .filter_map(|(c, h)| Some((slug(&c)?, h)))
+                .collect(),
+            lessons: current
+                .iter()
+                .filter_map(|(c, (_, n))| Some((slug(c)?, *n)))
+                .collect(),
+        }
+    }
+}
+
+/// The course report's counts out of the index (see [`Counter::courses`]).
+pub(crate) struct CourseCounts {
+    /// Per course slug: enrolled, active this month, completed.
+    pub per_course: BTreeMap<String, [u64; 3]>,
+    /// Distinct people: enrolled anywhere, active anywhere this month, completed any.
+    pub totals: [u64; 3],
+    /// Per course slug: current lessons completed → people enrolled.
+    pub histograms: BTreeMap<String, BTreeMap<i64, u64>>,
+    /// Per course slug: how many current lessons it has.
+    pub lessons: BTreeMap<String, i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_count_from_2000() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN);
+        assert_eq!(day_of(d(2000, 1, 1)), Some(0));
+        assert_eq!(day_of(d(2026, 12, 3)), Some(9833));
+        assert_eq!(day_of(d(1999, 12, 31)), None);
+        let period = Period::new(d(1990, 1, 1), d(2000, 1, 2)).unwrap_or_else(|_| unreachable!());
+        assert_eq!(days_of(&period), Some((0, 1)));
+        let period = Period::new(d(1990, 1, 1), d(1995, 1, 2)).unwrap_or_else(|_| unreachable!());
+        assert_eq!(days_of(&period), None);
+    }
+
+    #[test]
+    fn marks_stay_sorted_and_distinct() {
+        let mut index = Index::default();
+        for (day, course) in [(5, 2), (3, 1), (5, 2), (5, 1)] {
+            index.add_mark(7, day, course, true);
+        }
+        let marks: Vec<(Day, u16)> = index
+            .people
+            .get(7)
+            .map(|p| p.marks.iter().map(|m| (m.day, m.course)).collect())
+            .unwrap_or_default();
+        assert_eq!(marks, [(3, 1), (5, 1), (5, 2)]);
+        assert!(index.person_mut(-1).is_none());
+    }
+
+    #[test]
+    fn the_overlap_reads_recent_ids_again_on_postgres_only() {
+        let mut w = Watermark::new(10);
+        w.advance(50);
+        assert_eq!(w.start(DatabaseBackend::Sqlite), 50);
+        // Nothing is older than the overlap yet: from the first id kept.
+        assert_eq!(w.start(DatabaseBackend::Postgres), 10);
+    }
+}
