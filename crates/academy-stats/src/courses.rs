@@ -52,7 +52,7 @@ pub async fn courses<C: ConnectionTrait>(
     let keys: Vec<String> = slugs.into_iter().filter_map(|g| g.key).collect();
     let (columns, medians) = match reader.counting().await? {
         Counting::Tables(db) => (columns(db, &month).await?, medians(db).await?),
-        Counting::Live(live, catalog) => {
+        Counting::Live(live, catalog, _) => {
             let counts = live
                 .with_index(move |c| c.courses(&catalog, &month))
                 .await?;
@@ -89,7 +89,7 @@ pub async fn unpublished_course_counts<C: ConnectionTrait>(
     let month = Period::this_month(now);
     match reader.counting().await? {
         Counting::Tables(db) => Ok((columns(db, &month).await?, medians(db).await?)),
-        Counting::Live(live, catalog) => Ok(from_index(
+        Counting::Live(live, catalog, _) => Ok(from_index(
             live.with_index(move |c| c.courses(&catalog, &month))
                 .await?,
         )),

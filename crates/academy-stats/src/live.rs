@@ -851,210 +851,494 @@ async fn prune(db: &impl ConnectionTrait) -> anyhow::Result<()> {
     .await
 }
 
-/// Grouped counts out of the index, in the shape of the tables' queries ([`sql::Grouped`]).
+/// Counts out of the index. A report is one pass over every person (split over the cores),
+/// filling every grouping it needs at once into dense arrays; distinct people are counted with
+/// a stamp per cell (the last person counted there), so nothing is sorted or hashed per person.
 pub(crate) struct Counter<'a> {
     index: &'a Index,
 }
 
-/// A key of a grouped count: the line's code and the year (0 when not by year).
-type Key = (u32, u16);
+/// How many threads a pass uses.
+fn threads(people: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    if people < 50_000 {
+        1
+    } else {
+        cores.clamp(1, 4)
+    }
+}
 
-impl Counter<'_> {
-    /// Counts `source` in `period` like [`crate::reach`]'s query of the tables: grouped by the
-    /// raw key of `lines` (if any) and by year (if `by_year`; the year is the first key when
-    /// there are no lines).
-    pub(crate) fn counted(
+/// Runs `pass` over `people` in chunks on [`threads`] threads; `pass` gets a chunk and the
+/// index of its first person.
+fn in_parallel<T: Send>(people: &[Person], pass: impl Fn(&[Person], usize) -> T + Sync) -> Vec<T> {
+    let n = threads(people.len());
+    let size = people.len().div_ceil(n).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = people
+            .chunks(size)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let pass = &pass;
+                scope.spawn(move || pass(chunk, i * size))
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    })
+}
+
+/// One measure's counts: in total, per year, per line, per line and year.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    total: u64,
+    by_year: Vec<u64>,
+    by_line: Vec<u64>,
+    /// `line * years + year`.
+    by_line_year: Vec<u64>,
+}
+
+impl Tally {
+    fn new(lines: usize, years: usize) -> Tally {
+        Tally {
+            total: 0,
+            by_year: vec![0; years],
+            by_line: vec![0; lines],
+            by_line_year: vec![0; lines * years],
+        }
+    }
+
+    fn add(&mut self, other: &Tally) {
+        self.total += other.total;
+        for (a, b) in [
+            (&mut self.by_year, &other.by_year),
+            (&mut self.by_line, &other.by_line),
+            (&mut self.by_line_year, &other.by_line_year),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// The stamps of a distinct-people tally: who was counted last in each cell.
+#[derive(Default)]
+struct Stamps {
+    total: u32,
+    by_year: Vec<u32>,
+    by_line: Vec<u32>,
+    by_line_year: Vec<u32>,
+}
+
+impl Stamps {
+    fn new(lines: usize, years: usize) -> Stamps {
+        Stamps {
+            total: 0,
+            by_year: vec![0; years],
+            by_line: vec![0; lines],
+            by_line_year: vec![0; lines * years],
+        }
+    }
+}
+
+/// Counts one hit in `year` for person `stamp`, in the total and per year: once per person for
+/// distinct people (`stamps`), every time otherwise.
+fn count_hit(tally: &mut Tally, stamps: Option<&mut Stamps>, stamp: u32, year: usize) {
+    match stamps {
+        None => {
+            tally.total += 1;
+            bump(&mut tally.by_year, year);
+        }
+        Some(s) => {
+            if s.total != stamp {
+                s.total = stamp;
+                tally.total += 1;
+            }
+            count_once(&mut tally.by_year, &mut s.by_year, stamp, year);
+        }
+    }
+}
+
+/// Counts one hit on `line` in `year` for person `stamp`, per line and per line and year.
+fn count_line(
+    tally: &mut Tally,
+    stamps: Option<&mut Stamps>,
+    stamp: u32,
+    (line, year, years): (usize, usize, usize),
+) {
+    let cell = line * years + year;
+    match stamps {
+        None => {
+            bump(&mut tally.by_line, line);
+            bump(&mut tally.by_line_year, cell);
+        }
+        Some(s) => {
+            count_once(&mut tally.by_line, &mut s.by_line, stamp, line);
+            count_once(&mut tally.by_line_year, &mut s.by_line_year, stamp, cell);
+        }
+    }
+}
+
+/// Counts person `stamp` in `counts[at]` unless they were already.
+fn count_once(counts: &mut [u64], seen: &mut [u32], stamp: u32, at: usize) {
+    if let Some(last) = seen.get_mut(at)
+        && *last != stamp
+    {
+        *last = stamp;
+        bump(counts, at);
+    }
+}
+
+fn bump(counts: &mut [u64], at: usize) {
+    if let Some(n) = counts.get_mut(at) {
+        *n += 1;
+    }
+}
+
+/// Every count of a reach report by one dimension's lines (see [`Counter::tally`]).
+pub(crate) struct Tallies {
+    pub(crate) lines: Dimension,
+    first_year: i32,
+    years: usize,
+    /// The stored value (key) of each line code; `None` is SQL NULL. Lines that name nothing
+    /// (a course or mechanism not in the catalog) are never counted.
+    names: Vec<Option<String>>,
+    /// Reached, trained, completions, as [`Source::ALL`].
+    sources: [Tally; 3],
+    countries_reached: u64,
+}
+
+impl Tallies {
+    /// The counts of `source` in the shape of the tables' query: grouped by the key of `lines`
+    /// (when given; it must be this tally's) and by year (the first key without lines).
+    pub(crate) fn grouped(
         &self,
-        catalog: &Catalog,
         source: Source,
-        period: &Period,
         lines: Option<Dimension>,
         by_year: bool,
     ) -> Vec<sql::Grouped> {
-        let Some((lo, hi)) = days_of(period) else {
-            return Vec::new();
+        let tally = match source {
+            Source::Reached => &self.sources[0],
+            Source::Trained => &self.sources[1],
+            Source::Completions => &self.sources[2],
         };
-        // The year and month of every day of the period.
-        let calendar: Vec<(u16, u32)> = (lo..=hi)
-            .map(|d| {
-                let date = epoch() + chrono::Days::new(u64::from(d));
-                (u16::try_from(date.year()).unwrap_or(0), date.month())
-            })
-            .collect();
-        let when = |day: Day| {
-            calendar
-                .get(usize::from(day - lo))
-                .copied()
-                .unwrap_or_default()
+        let year = |y: usize| Some(format!("{:04}", self.first_year + y as i32));
+        let mut out = Vec::new();
+        let mut push = |key, key2, count| {
+            if count > 0 {
+                out.push(sql::Grouped { key, key2, count });
+            }
         };
-        let no_mechanisms = Vec::new();
-        let mut counts: HashMap<Key, u64> = HashMap::new();
-        let mut keys: Vec<Key> = Vec::new();
-        for person in &self.index.people {
-            keys.clear();
-            let mut push = |day: Day, course: u16| {
-                let (year, month) = when(day);
-                let year_key = if by_year { year } else { 0 };
-                match lines {
-                    None => keys.push((0, year_key)),
-                    Some(Dimension::Month) => {
-                        keys.push((u32::from(year) * 100 + month, year_key));
-                    }
-                    Some(Dimension::Course) => keys.push((u32::from(course), year_key)),
-                    Some(Dimension::Mechanism) => {
-                        for m in catalog.mechanisms.get(&course).unwrap_or(&no_mechanisms) {
-                            keys.push((*m, year_key));
-                        }
-                    }
-                    Some(other) => keys.push((person.attribute(other), year_key)),
-                }
-            };
-            match source {
-                Source::Reached => {
-                    let start = person.marks.partition_point(|m| m.day < lo);
-                    let end = person.marks.partition_point(|m| m.day <= hi);
-                    for m in person.marks.get(start..end).unwrap_or_default() {
-                        push(m.day, m.course);
-                    }
-                }
-                Source::Trained | Source::Completions => {
-                    for c in &person.courses {
-                        if let Some(day) = c.completed.filter(|d| (lo..=hi).contains(d)) {
-                            push(day, c.course);
-                        }
-                    }
+        match (lines.is_some(), by_year) {
+            (false, false) => push(None, None, tally.total),
+            (false, true) => {
+                for (y, n) in tally.by_year.iter().enumerate() {
+                    push(year(y), None, *n);
                 }
             }
-            if !matches!(source, Source::Completions) && keys.len() > 1 {
-                keys.sort_unstable();
-                keys.dedup();
+            (true, false) => {
+                for (line, n) in tally.by_line.iter().enumerate() {
+                    push(self.names.get(line).cloned().flatten(), None, *n);
+                }
             }
-            for key in &keys {
-                *counts.entry(*key).or_default() += 1;
+            (true, true) => {
+                for (cell, n) in tally.by_line_year.iter().enumerate() {
+                    let (line, y) = (cell / self.years.max(1), cell % self.years.max(1));
+                    push(self.names.get(line).cloned().flatten(), year(y), *n);
+                }
             }
         }
-        counts
-            .into_iter()
-            .filter_map(|((line, year), count)| {
-                let line_text = match lines {
-                    None => None,
-                    Some(Dimension::Month) => Some(format!("{:04}-{:02}", line / 100, line % 100)),
-                    Some(Dimension::Course) => {
-                        Some(catalog.slugs.get(&u16::try_from(line).ok()?)?.clone())
-                    }
-                    Some(Dimension::Mechanism) => catalog
-                        .mechanism_names
-                        .get(usize::try_from(line).ok()?)
-                        .cloned(),
-                    Some(_) => self.index.texts.text(line).map(str::to_owned),
-                };
-                let year_text = by_year.then(|| format!("{year:04}"));
-                let (key, key2) = if lines.is_some() {
-                    (line_text, year_text)
-                } else {
-                    (year_text, None)
-                };
-                Some(sql::Grouped { key, key2, count })
-            })
-            .collect()
+        out
     }
 
-    /// The number of distinct countries of the people reached in `period` (a stated country,
-    /// not `prefer_not_to_say`).
-    pub(crate) fn countries_reached(&self, period: &Period, not_said: &str) -> u64 {
-        let Some((lo, hi)) = days_of(period) else {
-            return 0;
+    pub(crate) fn countries_reached(&self) -> u64 {
+        self.countries_reached
+    }
+}
+
+impl Counter<'_> {
+    /// Every count a reach report of `period` by `lines` needs, in one pass: for each measure
+    /// the total, per year, per line and per line and year; and the countries reached (a
+    /// stated country other than `not_said`).
+    pub(crate) fn tally(
+        &self,
+        catalog: &Catalog,
+        period: &Period,
+        lines: Dimension,
+        not_said: &str,
+    ) -> Tallies {
+        let first_year = period.from().year();
+        let years = usize::try_from(period.to().year() - first_year + 1)
+            .unwrap_or(1)
+            .max(1);
+        let texts = &self.index.texts;
+        let most_course = catalog.slugs.keys().copied().max().map_or(0, usize::from);
+        // The line codes and their names.
+        let names: Vec<Option<String>> = match lines {
+            Dimension::Month => (0..years * 12)
+                .map(|m| {
+                    Some(format!(
+                        "{:04}-{:02}",
+                        first_year + (m / 12) as i32,
+                        m % 12 + 1
+                    ))
+                })
+                .collect(),
+            Dimension::Course => (0..=most_course)
+                .map(|c| {
+                    u16::try_from(c)
+                        .ok()
+                        .and_then(|c| catalog.slugs.get(&c).cloned())
+                })
+                .collect(),
+            Dimension::Mechanism => catalog.mechanism_names.iter().cloned().map(Some).collect(),
+            _ => std::iter::once(None)
+                .chain(texts.values.iter().cloned().map(Some))
+                .collect(),
         };
-        let mut seen = BTreeSet::new();
-        for p in &self.index.people {
-            if p.country == 0 || seen.contains(&p.country) {
-                continue;
+        let no_mechanisms: Vec<u32> = Vec::new();
+        let mechanisms: Vec<&Vec<u32>> = (0..=most_course)
+            .map(|c| {
+                u16::try_from(c)
+                    .ok()
+                    .and_then(|c| catalog.mechanisms.get(&c))
+                    .unwrap_or(&no_mechanisms)
+            })
+            .collect();
+        let n_lines = names.len().max(1);
+        let Some((lo, hi)) = days_of(period) else {
+            return Tallies {
+                lines,
+                first_year,
+                years,
+                names,
+                sources: [
+                    Tally::new(n_lines, years),
+                    Tally::new(n_lines, years),
+                    Tally::new(n_lines, years),
+                ],
+                countries_reached: 0,
+            };
+        };
+        // The year and month codes of every day of the period.
+        let calendar: Vec<(usize, usize)> = (lo..=hi)
+            .map(|d| {
+                let date = epoch() + chrono::Days::new(u64::from(d));
+                let y = usize::try_from(date.year() - first_year).unwrap_or(0);
+                (y, y * 12 + date.month0() as usize)
+            })
+            .collect();
+        let named = |line: usize| names.get(line).is_some_and(Option::is_some);
+        let parts = in_parallel(&self.index.people, |people, first| {
+            let mut tallies = [
+                Tally::new(n_lines, years),
+                Tally::new(n_lines, years),
+                Tally::new(n_lines, years),
+            ];
+            let mut reached_stamps = Stamps::new(n_lines, years);
+            let mut trained_stamps = Stamps::new(n_lines, years);
+            let mut countries = vec![false; texts.values.len() + 1];
+            for (i, person) in people.iter().enumerate() {
+                let stamp = u32::try_from(first + i + 1).unwrap_or(u32::MAX);
+                // The line codes of a hit on `day` in `course`.
+                let mut hit = |source: usize, day: Day, course: u16, tallies: &mut [Tally; 3]| {
+                    let (year, month) = calendar
+                        .get(usize::from(day - lo))
+                        .copied()
+                        .unwrap_or_default();
+                    let Some(tally) = tallies.get_mut(source) else {
+                        return;
+                    };
+                    let mut stamps = match source {
+                        0 => Some(&mut reached_stamps),
+                        1 => Some(&mut trained_stamps),
+                        _ => None,
+                    };
+                    count_hit(tally, stamps.as_deref_mut(), stamp, year);
+                    let mut one = |line: usize, tally: &mut Tally| {
+                        count_line(tally, stamps.as_deref_mut(), stamp, (line, year, years));
+                    };
+                    match lines {
+                        Dimension::Month => one(month, tally),
+                        Dimension::Course => {
+                            if named(usize::from(course)) {
+                                one(usize::from(course), tally);
+                            }
+                        }
+                        Dimension::Mechanism => {
+                            for m in mechanisms
+                                .get(usize::from(course))
+                                .copied()
+                                .unwrap_or(&no_mechanisms)
+                            {
+                                one(*m as usize, tally);
+                            }
+                        }
+                        other => one(person.attribute(other) as usize, tally),
+                    }
+                };
+                let start = person.marks.partition_point(|m| m.day < lo);
+                let end = person.marks.partition_point(|m| m.day <= hi);
+                let active = person.marks.get(start..end).unwrap_or_default();
+                if !active.is_empty()
+                    && let Some(seen) = countries.get_mut(person.country as usize)
+                {
+                    *seen = true;
+                }
+                for m in active {
+                    hit(0, m.day, m.course, &mut tallies);
+                }
+                for c in &person.courses {
+                    if let Some(day) = c.completed.filter(|d| (lo..=hi).contains(d)) {
+                        hit(1, day, c.course, &mut tallies);
+                        hit(2, day, c.course, &mut tallies);
+                    }
+                }
             }
-            let start = p.marks.partition_point(|m| m.day < lo);
-            if p.marks.get(start).is_some_and(|m| m.day <= hi) {
-                seen.insert(p.country);
+            (tallies, countries)
+        });
+        let mut sources = [
+            Tally::new(n_lines, years),
+            Tally::new(n_lines, years),
+            Tally::new(n_lines, years),
+        ];
+        let mut countries = vec![false; texts.values.len() + 1];
+        for (part, seen) in &parts {
+            for (total, p) in sources.iter_mut().zip(part) {
+                total.add(p);
+            }
+            for (a, b) in countries.iter_mut().zip(seen) {
+                *a |= *b;
             }
         }
-        seen.into_iter()
-            .filter(|c| self.index.texts.text(*c).is_some_and(|t| t != not_said))
-            .count() as u64
+        let countries_reached = countries
+            .iter()
+            .enumerate()
+            .filter(|(code, seen)| {
+                **seen && texts.text(*code as u32).is_some_and(|t| t != not_said)
+            })
+            .count() as u64;
+        Tallies {
+            lines,
+            first_year,
+            years,
+            names,
+            sources,
+            countries_reached,
+        }
     }
 
     /// The course report's counts: per course slug and in total, people enrolled (active),
     /// active in `month`, who completed it (ever); and per course slug a histogram of current
-    /// lessons completed → people enrolled.
+    /// lessons completed → people enrolled. One pass, dense per course id.
     pub(crate) fn courses(&self, catalog: &Catalog, month: &Period) -> CourseCounts {
         let (lo, hi) = days_of(month).unwrap_or((1, 0));
-        // Per course: the bits of its current lessons and how many there are.
-        let current: HashMap<u16, (u64, i64)> = catalog
-            .lessons
-            .iter()
-            .map(|(course, slugs)| {
-                let bits = self.index.lesson_slugs.get(course);
-                let mask = slugs
+        let most = catalog.slugs.keys().copied().max().map_or(0, usize::from);
+        let n = most + 1;
+        // Per course id: the bits of its current lessons.
+        let mut masks = vec![0u64; n];
+        for (course, slugs) in &catalog.lessons {
+            let bits = self.index.lesson_slugs.get(course);
+            if let Some(mask) = masks.get_mut(usize::from(*course)) {
+                *mask = slugs
                     .iter()
                     .filter_map(|s| bits?.iter().position(|b| b == s))
                     .fold(0u64, |m, at| m | (1u64 << at));
-                (*course, (mask, slugs.len() as i64))
-            })
-            .collect();
-        let mut per_course: BTreeMap<u16, [u64; 3]> = BTreeMap::new();
-        let mut totals = [0u64; 3];
-        let mut histograms: BTreeMap<u16, BTreeMap<i64, u64>> = BTreeMap::new();
-        let mut active: Vec<u16> = Vec::new();
-        for p in &self.index.people {
-            let mut any = [false; 3];
-            for c in &p.courses {
-                let counts = per_course.entry(c.course).or_default();
-                if c.enrolled {
-                    counts[0] += 1;
-                    any[0] = true;
-                    let (mask, _) = current.get(&c.course).copied().unwrap_or_default();
-                    *histograms
-                        .entry(c.course)
-                        .or_default()
-                        .entry(i64::from((c.lessons & mask).count_ones()))
-                        .or_default() += 1;
-                }
-                if c.completed.is_some() {
-                    counts[2] += 1;
-                    any[2] = true;
-                }
-            }
-            active.clear();
-            let start = p.marks.partition_point(|m| m.day < lo);
-            let end = p.marks.partition_point(|m| m.day <= hi);
-            active.extend(
-                p.marks
-                    .get(start..end)
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|m| m.course),
-            );
-            active.sort_unstable();
-            active.dedup();
-            for course in &active {
-                per_course.entry(*course).or_default()[1] += 1;
-            }
-            any[1] = !active.is_empty();
-            for (total, counted) in totals.iter_mut().zip(any) {
-                *total += u64::from(counted);
             }
         }
-        let slug = |course: &u16| catalog.slugs.get(course).cloned();
+        let parts = in_parallel(&self.index.people, |people, first| {
+            let mut counts = vec![[0u64; 3]; n];
+            let mut histograms = vec![[0u64; 65]; n];
+            let mut active_stamps = vec![0u32; n];
+            let mut totals = [0u64; 3];
+            for (i, p) in people.iter().enumerate() {
+                let stamp = u32::try_from(first + i + 1).unwrap_or(u32::MAX);
+                let mut any = [false; 3];
+                for c in &p.courses {
+                    let at = usize::from(c.course);
+                    let (Some(counted), Some(histogram)) =
+                        (counts.get_mut(at), histograms.get_mut(at))
+                    else {
+                        continue;
+                    };
+                    if c.enrolled {
+                        counted[0] += 1;
+                        any[0] = true;
+                        let mask = masks.get(at).copied().unwrap_or(0);
+                        bump(histogram, (c.lessons & mask).count_ones() as usize);
+                    }
+                    if c.completed.is_some() {
+                        counted[2] += 1;
+                        any[2] = true;
+                    }
+                }
+                let start = p.marks.partition_point(|m| m.day < lo);
+                let end = p.marks.partition_point(|m| m.day <= hi);
+                for m in p.marks.get(start..end).unwrap_or_default() {
+                    let at = usize::from(m.course);
+                    if let (Some(last), Some(counted)) =
+                        (active_stamps.get_mut(at), counts.get_mut(at))
+                        && *last != stamp
+                    {
+                        *last = stamp;
+                        counted[1] += 1;
+                        any[1] = true;
+                    }
+                }
+                for (total, counted) in totals.iter_mut().zip(any) {
+                    *total += u64::from(counted);
+                }
+            }
+            (counts, histograms, totals)
+        });
+        let mut counts = vec![[0u64; 3]; n];
+        let mut histograms = vec![[0u64; 65]; n];
+        let mut totals = [0u64; 3];
+        for (c, h, t) in &parts {
+            for (a, b) in counts.iter_mut().zip(c) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+            }
+            for (a, b) in histograms.iter_mut().zip(h) {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+            }
+            for (x, y) in totals.iter_mut().zip(t) {
+                *x += y;
+            }
+        }
+        let slug = |course: usize| {
+            u16::try_from(course)
+                .ok()
+                .and_then(|c| catalog.slugs.get(&c).cloned())
+        };
         CourseCounts {
-            per_course: per_course
+            per_course: counts
                 .iter()
-                .filter_map(|(c, counts)| Some((slug(c)?, *counts)))
+                .enumerate()
+                .filter(|(_, c)| c.iter().any(|n| *n > 0))
+                .filter_map(|(c, counted)| Some((slug(c)?, *counted)))
                 .collect(),
             totals,
             histograms: histograms
-                .into_iter()
-                .filter_map(|(c, h)| Some((slug(&c)?, h)))
-                .collect(),
-            lessons: current
                 .iter()
-                .filter_map(|(c, (_, n))| Some((slug(c)?, *n)))
+                .enumerate()
+                .filter(|(_, h)| h.iter().any(|n| *n > 0))
+                .filter_map(|(c, h)| {
+                    let histogram = h
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(done, n)| (done as i64, *n))
+                        .collect();
+                    Some((slug(c)?, histogram))
+                })
+                .collect(),
+            lessons: catalog
+                .lessons
+                .iter()
+                .filter_map(|(c, slugs)| Some((slug(usize::from(*c))?, slugs.len() as i64)))
                 .collect(),
         }
     }
@@ -1082,7 +1366,7 @@ mod tests {
         assert_eq!(day_of(d(2000, 1, 1)), Some(0));
         assert_eq!(day_of(d(2026, 12, 3)), Some(9833));
         assert_eq!(day_of(d(1999, 12, 31)), None);
-        let period = Period::new(d(1990, 1, 1), d(2000, 1, 2)).unwrap_or_else(|_| unreachable!());
+        let period = Period::new(d(1995, 1, 1), d(2000, 1, 2)).unwrap_or_else(|_| unreachable!());
         assert_eq!(days_of(&period), Some((0, 1)));
         let period = Period::new(d(1990, 1, 1), d(1995, 1, 2)).unwrap_or_else(|_| unreachable!());
         assert_eq!(days_of(&period), None);

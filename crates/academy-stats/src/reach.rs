@@ -9,7 +9,7 @@
 
 use std::{
     collections::{BTreeMap, BTreeSet},
-    sync::Arc,
+    sync::{Arc, OnceLock},
 };
 
 use academy_identity::profile::{
@@ -20,7 +20,7 @@ use sea_orm::{ConnectionTrait, Value};
 use crate::{
     Dimension, Live, Period,
     disclosure::{OTHER_COUNTRIES, Policy, Shown},
-    live::Catalog,
+    live::{Catalog, Tallies},
     sql::{self, Grouped},
     table::{self, Column, Grid, Percent, Table},
 };
@@ -58,10 +58,35 @@ pub enum Reader<'a, C> {
     Live(&'a C, &'a Live),
 }
 
-/// What a report counts with, once chosen.
+/// What a report counts with, once chosen; for the index, the counts of the report once
+/// made (one pass gives every count a report needs).
 pub(crate) enum Counting<'a, C> {
     Tables(&'a C),
-    Live(&'a Live, Arc<Catalog>),
+    Live(&'a Live, Arc<Catalog>, OnceLock<Arc<Tallies>>),
+}
+
+impl<C> Counting<'_, C> {
+    /// On the index, makes every count of a report of `period` by `lines` (once).
+    async fn prepare(&self, period: &Period, lines: Dimension) -> anyhow::Result<()> {
+        if let Counting::Live(live, catalog, made) = self
+            && made.get().is_none()
+        {
+            let tallies = tally(live, catalog, period, lines).await?;
+            let _ = made.set(tallies);
+        }
+        Ok(())
+    }
+}
+
+async fn tally(
+    live: &Live,
+    catalog: &Arc<Catalog>,
+    period: &Period,
+    lines: Dimension,
+) -> anyhow::Result<Arc<Tallies>> {
+    let (catalog, period) = (Arc::clone(catalog), *period);
+    live.with_index(move |c| Arc::new(c.tally(&catalog, &period, lines, PREFER_NOT_TO_SAY)))
+        .await
 }
 
 impl<'a, C: ConnectionTrait> Reader<'a, C> {
@@ -77,7 +102,11 @@ impl<'a, C: ConnectionTrait> Reader<'a, C> {
         match *self {
             Reader::Live(db, live) if live.is_ready() => {
                 live.catch_up(db).await?;
-                Ok(Counting::Live(live, Arc::new(Catalog::read(db).await?)))
+                Ok(Counting::Live(
+                    live,
+                    Arc::new(Catalog::read(db).await?),
+                    OnceLock::new(),
+                ))
             }
             Reader::Live(db, _) | Reader::Tables(db) => Ok(Counting::Tables(db)),
         }
@@ -152,11 +181,12 @@ async fn counted<C: ConnectionTrait>(
 ) -> anyhow::Result<Vec<Grouped>> {
     let db = match data {
         Counting::Tables(db) => *db,
-        Counting::Live(live, catalog) => {
-            let (catalog, period) = (Arc::clone(catalog), *period);
-            return live
-                .with_index(move |c| c.counted(&catalog, source, &period, lines, by_year))
-                .await;
+        Counting::Live(live, catalog, made) => {
+            let tallies = match made.get() {
+                Some(t) if lines.is_none_or(|l| l == t.lines) => Arc::clone(t),
+                _ => tally(live, catalog, period, lines.unwrap_or(Dimension::Month)).await?,
+            };
+            return Ok(tallies.grouped(source, lines, by_year));
         }
     };
     let (table, time, aggregate) = source.sql_parts();
@@ -193,6 +223,7 @@ pub async fn unpublished_counts<C: ConnectionTrait>(
     by: Dimension,
 ) -> anyhow::Result<(Vec<BTreeMap<(Option<String>, Option<String>), u64>>, u64)> {
     let data = reader.counting().await?;
+    data.prepare(&period, by.lines()).await?;
     let mut out = Vec::new();
     for source in Source::ALL {
         for (lines, by_year) in [
@@ -217,10 +248,8 @@ pub async fn unpublished_counts<C: ConnectionTrait>(
                 .await?
                 .countries_reached
         }
-        Counting::Live(live, _) => {
-            live.with_index(move |c| c.countries_reached(&period, PREFER_NOT_TO_SAY))
-                .await?
-        }
+        // Made by `prepare`.
+        Counting::Live(_, _, made) => made.get().map_or(0, |t| t.countries_reached()),
     };
     Ok((out, countries))
 }
@@ -344,6 +373,7 @@ pub async fn reach<C: ConnectionTrait>(
     policy: &Policy,
 ) -> anyhow::Result<ReachReport> {
     let data = reader.counting().await?;
+    data.prepare(&period, by.lines()).await?;
     let mut totals = [0u64; 3];
     for (total, source) in totals.iter_mut().zip(Source::ALL) {
         *total = counted(&data, source, &period, None, false)
@@ -368,10 +398,8 @@ pub async fn reach<C: ConnectionTrait>(
             )
             .await?
         }
-        Counting::Live(live, _) => {
-            live.with_index(move |c| c.countries_reached(&period, PREFER_NOT_TO_SAY))
-                .await?
-        }
+        // Made by `prepare`.
+        Counting::Live(_, _, made) => made.get().map_or(0, |t| t.countries_reached()),
     };
     // Every total is published as a one-line table of its own.
     let total_of = |n: u64| {
