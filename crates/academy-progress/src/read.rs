@@ -1,5 +1,6 @@
 //! Reading progress from its stored state and the current catalog.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
 use academy_courses::catalog::{Catalog, CourseEntry};
@@ -56,19 +57,11 @@ fn count(n: usize) -> u32 {
 fn summarise(
     course: &CourseEntry,
     row: &course_progress::Model,
-    done: &BTreeSet<&str>,
-    passed: &BTreeSet<&str>,
+    done: impl Fn(&str) -> bool,
+    passed: impl Fn(&str) -> bool,
 ) -> CourseProgress {
-    let lessons_done = course
-        .lessons
-        .iter()
-        .filter(|l| done.contains(l.slug.as_str()))
-        .count();
-    let quizzes_passed = course
-        .quizzes
-        .iter()
-        .filter(|q| passed.contains(q.slug.as_str()))
-        .count();
+    let lessons_done = course.lessons.iter().filter(|l| done(&l.slug)).count();
+    let quizzes_passed = course.quizzes.iter().filter(|q| passed(&q.slug)).count();
     let total = course.lessons.len() + course.quizzes.len();
     CourseProgress {
         course: course.slug.clone(),
@@ -128,41 +121,51 @@ pub async fn mine(
     let text: String = row
         .try_get("", "courses")
         .context("reading course progress")?;
-    // Per course row: [course id, started, last activity, completed, completed lesson slugs,
-    // passed quiz slugs] (the slugs space-separated: a slug has no spaces).
-    let rows: Vec<Vec<serde_json::Value>> =
+    let rows: Vec<StoredCourse<'_>> =
         serde_json::from_str(&text).context("reading the course progress aggregate")?;
-    let by_id: BTreeMap<i32, &std::sync::Arc<CourseEntry>> =
-        catalog.all_courses().iter().map(|c| (c.id, c)).collect();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let field = |n: usize| row.get(n).and_then(serde_json::Value::as_str);
-        let id = row
-            .first()
-            .and_then(serde_json::Value::as_i64)
-            .and_then(|id| i32::try_from(id).ok())
-            .context("a course row without its course id")?;
-        let Some(course) = by_id.get(&id) else {
+        let Some(course) = catalog.course_by_id(row.0) else {
             continue;
-        };
-        let moment = |n: usize| {
-            field(n)
-                .context("a course row without its moments")
-                .and_then(stored_instant)
         };
         let model = course_progress::Model {
             user_id: user,
-            course_id: id,
-            started_at: moment(1)?,
-            last_activity_at: moment(2)?,
-            completed_at: field(3).map(stored_instant).transpose()?,
+            course_id: row.0,
+            started_at: stored_instant(&row.1)?,
+            last_activity_at: stored_instant(&row.2)?,
+            completed_at: row.3.as_deref().map(stored_instant).transpose()?,
         };
-        let done: BTreeSet<&str> = field(4).unwrap_or_default().split(' ').collect();
-        let passed: BTreeSet<&str> = field(5).unwrap_or_default().split(' ').collect();
-        out.push(summarise(course, &model, &done, &passed));
+        let done = slugs(row.4.as_deref());
+        let passed = slugs(row.5.as_deref());
+        out.push(summarise(
+            course,
+            &model,
+            |s| done.binary_search(&s).is_ok(),
+            |s| passed.binary_search(&s).is_ok(),
+        ));
     }
     out.sort_by_key(|p| std::cmp::Reverse(p.last_activity_at));
     Ok(out)
+}
+
+/// One course row of the aggregate `mine` reads: course id, started, last activity, completed,
+/// the completed lessons' slugs and the passed quizzes' slugs (space-separated: a slug has no
+/// spaces). Borrowed from the aggregate's text where nothing needed unescaping.
+#[derive(serde::Deserialize)]
+struct StoredCourse<'a>(
+    i32,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+);
+
+/// Space-separated slugs, sorted for lookups.
+fn slugs(list: Option<&str>) -> Vec<&str> {
+    let mut slugs: Vec<&str> = list.unwrap_or_default().split(' ').collect();
+    slugs.sort_unstable();
+    slugs
 }
 
 /// A moment as the database writes it in JSON: RFC 3339 (PostgreSQL, `T` and an offset) or
@@ -213,7 +216,7 @@ pub async fn course(
         .map(|q| q.quiz_slug.as_str())
         .collect();
     Ok(Some(CourseDetail {
-        summary: summarise(course, &row, &done, &passed),
+        summary: summarise(course, &row, |s| done.contains(s), |s| passed.contains(s)),
         lessons: course
             .lessons
             .iter()
@@ -287,11 +290,9 @@ pub async fn of_people(
             .or_default()
             .insert(&q.quiz_slug);
     }
-    let by_id: BTreeMap<i32, &std::sync::Arc<CourseEntry>> =
-        catalog.all_courses().iter().map(|c| (c.id, c)).collect();
     let empty = BTreeSet::new();
     for row in &rows {
-        let Some(course) = by_id.get(&row.course_id) else {
+        let Some(course) = catalog.course_by_id(row.course_id) else {
             continue;
         };
         let key = (row.user_id, row.course_id);
@@ -300,8 +301,8 @@ pub async fn of_people(
             summarise(
                 course,
                 row,
-                done.get(&key).unwrap_or(&empty),
-                passed.get(&key).unwrap_or(&empty),
+                |s| done.get(&key).unwrap_or(&empty).contains(s),
+                |s| passed.get(&key).unwrap_or(&empty).contains(s),
             ),
         );
     }

@@ -223,10 +223,12 @@ impl Catalog {
             .iter()
             .map(|c| (c.slug.clone(), Arc::clone(c)))
             .collect();
+        let by_id = entries.iter().map(|c| (c.id, Arc::clone(c))).collect();
         Ok(Catalog {
             version,
             courses: entries,
             by_slug,
+            by_id,
         })
     }
 }

@@ -31,6 +31,7 @@ pub struct Catalog {
     pub version: Option<ContentVersion>,
     courses: Vec<Arc<CourseEntry>>,
     by_slug: BTreeMap<String, Arc<CourseEntry>>,
+    by_id: BTreeMap<i32, Arc<CourseEntry>>,
 }
 
 /// Which import a snapshot reflects.
