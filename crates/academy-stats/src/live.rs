@@ -85,6 +85,38 @@ struct Mark {
     course: u16,
 }
 
+/// The first and last of some days of a person, or none: a pass skips a person whose days
+/// all lie outside its period without reading them (a read of the person's heap, most of a
+/// pass's time). It may cover more than the days (after a change), never less.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span {
+    first: Day,
+    last: Day,
+}
+
+impl Span {
+    const NONE: Span = Span {
+        first: Day::MAX,
+        last: 0,
+    };
+
+    fn add(&mut self, day: Day) {
+        self.first = self.first.min(day);
+        self.last = self.last.max(day);
+    }
+
+    /// Whether a day of the span may lie in `lo..=hi`.
+    fn meets(self, lo: Day, hi: Day) -> bool {
+        self.first <= self.last && self.first <= hi && self.last >= lo
+    }
+}
+
+impl Default for Span {
+    fn default() -> Span {
+        Span::NONE
+    }
+}
+
 /// A person's state in one course.
 #[derive(Clone, Copy, Debug, Default)]
 struct InCourse {
@@ -106,6 +138,10 @@ struct Person {
     marks: Vec<Mark>,
     /// Sorted by course.
     courses: Vec<InCourse>,
+    /// The days of `marks`.
+    active: Span,
+    /// The days of the courses' completions.
+    completions: Span,
 }
 
 impl Person {
@@ -206,6 +242,7 @@ impl Index {
     fn add_mark(&mut self, id: i32, day: Day, course: u16, sorted: bool) {
         if let Some(p) = self.person_mut(id) {
             let mark = Mark { day, course };
+            p.active.add(day);
             if sorted {
                 if let Err(at) = p.marks.binary_search(&mark) {
                     p.marks.insert(at, mark);
@@ -642,6 +679,7 @@ impl PeopleRead {
                     c.enrolled = false;
                     c.completed = None;
                 }
+                p.completions = Span::NONE;
             }
         }
         for (id, course) in self.enrolled {
@@ -653,9 +691,11 @@ impl PeopleRead {
         }
         for (id, course, day) in self.completed {
             if found.contains(&id)
-                && let Some(c) = index.person_mut(id).and_then(|p| p.course_mut(course))
+                && let Some(p) = index.person_mut(id)
+                && let Some(c) = p.course_mut(course)
             {
                 c.completed = Some(day);
+                p.completions.add(day);
             }
         }
         found
@@ -1176,9 +1216,13 @@ impl Counter<'_> {
                         other => one(person.attribute(other) as usize, tally),
                     }
                 };
-                let start = person.marks.partition_point(|m| m.day < lo);
-                let end = person.marks.partition_point(|m| m.day <= hi);
-                let active = person.marks.get(start..end).unwrap_or_default();
+                let active = if person.active.meets(lo, hi) {
+                    let start = person.marks.partition_point(|m| m.day < lo);
+                    let end = person.marks.partition_point(|m| m.day <= hi);
+                    person.marks.get(start..end).unwrap_or_default()
+                } else {
+                    &[]
+                };
                 if !active.is_empty()
                     && let Some(seen) = countries.get_mut(person.country as usize)
                 {
@@ -1186,6 +1230,9 @@ impl Counter<'_> {
                 }
                 for m in active {
                     hit(0, m.day, m.course, &mut tallies);
+                }
+                if !person.completions.meets(lo, hi) {
+                    continue;
                 }
                 for c in &person.courses {
                     if let Some(day) = c.completed.filter(|d| (lo..=hi).contains(d)) {
@@ -1271,8 +1318,14 @@ impl Counter<'_> {
                         any[2] = true;
                     }
                 }
-                let start = p.marks.partition_point(|m| m.day < lo);
-                let end = p.marks.partition_point(|m| m.day <= hi);
+                let (start, end) = if p.active.meets(lo, hi) {
+                    (
+                        p.marks.partition_point(|m| m.day < lo),
+                        p.marks.partition_point(|m| m.day <= hi),
+                    )
+                } else {
+                    (0, 0)
+                };
                 for m in p.marks.get(start..end).unwrap_or_default() {
                     let at = usize::from(m.course);
                     if let (Some(last), Some(counted)) =
@@ -1384,7 +1437,19 @@ mod tests {
             .map(|p| p.marks.iter().map(|m| (m.day, m.course)).collect())
             .unwrap_or_default();
         assert_eq!(marks, [(3, 1), (5, 1), (5, 2)]);
+        let active = index.people.get(7).map(|p| p.active);
+        assert_eq!(active, Some(Span { first: 3, last: 5 }));
         assert!(index.person_mut(-1).is_none());
+    }
+
+    #[test]
+    fn a_span_meets_the_periods_its_days_may_lie_in() {
+        let mut span = Span::default();
+        assert!(!span.meets(0, Day::MAX));
+        span.add(10);
+        span.add(20);
+        assert!(span.meets(20, 30) && span.meets(0, 10) && span.meets(12, 14));
+        assert!(!span.meets(21, 30) && !span.meets(0, 9));
     }
 
     #[test]
