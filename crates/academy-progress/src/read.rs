@@ -296,14 +296,13 @@ pub async fn of_people(
             continue;
         };
         let key = (row.user_id, row.course_id);
+        let (done, passed) = (
+            done.get(&key).unwrap_or(&empty),
+            passed.get(&key).unwrap_or(&empty),
+        );
         out.insert(
             key,
-            summarise(
-                course,
-                row,
-                |s| done.get(&key).unwrap_or(&empty).contains(s),
-                |s| passed.get(&key).unwrap_or(&empty).contains(s),
-            ),
+            summarise(course, row, |s| done.contains(s), |s| passed.contains(s)),
         );
     }
     Ok(out)

@@ -145,6 +145,16 @@ struct Person {
 }
 
 impl Person {
+    /// The marks of days `lo..=hi`, without reading them when the span says there are none.
+    fn marks_in(&self, lo: Day, hi: Day) -> &[Mark] {
+        if !self.active.meets(lo, hi) {
+            return &[];
+        }
+        let start = self.marks.partition_point(|m| m.day < lo);
+        let end = self.marks.partition_point(|m| m.day <= hi);
+        self.marks.get(start..end).unwrap_or_default()
+    }
+
     fn course_mut(&mut self, course: u16) -> Option<&mut InCourse> {
         let at = match self.courses.binary_search_by_key(&course, |c| c.course) {
             Ok(at) => at,
@@ -1216,13 +1226,7 @@ impl Counter<'_> {
                         other => one(person.attribute(other) as usize, tally),
                     }
                 };
-                let active = if person.active.meets(lo, hi) {
-                    let start = person.marks.partition_point(|m| m.day < lo);
-                    let end = person.marks.partition_point(|m| m.day <= hi);
-                    person.marks.get(start..end).unwrap_or_default()
-                } else {
-                    &[]
-                };
+                let active = person.marks_in(lo, hi);
                 if !active.is_empty()
                     && let Some(seen) = countries.get_mut(person.country as usize)
                 {
@@ -1318,15 +1322,7 @@ impl Counter<'_> {
                         any[2] = true;
                     }
                 }
-                let (start, end) = if p.active.meets(lo, hi) {
-                    (
-                        p.marks.partition_point(|m| m.day < lo),
-                        p.marks.partition_point(|m| m.day <= hi),
-                    )
-                } else {
-                    (0, 0)
-                };
-                for m in p.marks.get(start..end).unwrap_or_default() {
+                for m in p.marks_in(lo, hi) {
                     let at = usize::from(m.course);
                     if let (Some(last), Some(counted)) =
                         (active_stamps.get_mut(at), counts.get_mut(at))
