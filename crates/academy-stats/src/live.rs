@@ -3,9 +3,10 @@
 //!
 //! Per person the index holds only what a report can be broken down by: the four profile
 //! values (country, gender, organisation type, language), the days and courses of their
-//! learning activity (a day and a course per distinct pair, not the events), and per course
-//! whether they are enrolled, the day they completed it and which lessons they completed (a
-//! bit each). No name, no event, no answer. Nothing leaves it but the grouped counts the
+//! learning activity (a day and a course per distinct pair, not the events; and one bit per
+//! month of activity, in all and per course), and per course whether they are enrolled, the
+//! day they completed it and which lessons they completed (a bit each). No name, no event, no
+//! answer. Nothing leaves it but the grouped counts the
 //! reports publish through [`crate::disclosure`].
 //!
 //! Kept current from the database alone, so every server of a deployment counts what any of
@@ -78,6 +79,33 @@ fn days_of(period: &Period) -> Option<(Day, Day)> {
     (period.to() >= epoch() && lo <= hi).then_some((lo, hi))
 }
 
+/// Months of activity, one bit per month from the index's first month ([`Index::first_month`]):
+/// whole months of a period are counted from these bits without reading the days.
+type Months = u128;
+
+/// How many months [`Months`] holds.
+const MONTHS_HELD: u16 = 128;
+
+/// Months since 2000-01 of every [`Day`], computed once.
+fn month_of(day: Day) -> u16 {
+    static TABLE: std::sync::OnceLock<Vec<u16>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        (0..=Day::MAX)
+            .map(|d| {
+                let date = epoch() + chrono::Days::new(u64::from(d));
+                u16::try_from((date.year() - 2000) * 12 + date.month0() as i32).unwrap_or(0)
+            })
+            .collect()
+    });
+    table.get(usize::from(day)).copied().unwrap_or(0)
+}
+
+/// The first day of month `month` (months since 2000-01), if the index can hold it.
+fn first_day_of_month(month: u16) -> Option<Day> {
+    let date = NaiveDate::from_ymd_opt(2000 + i32::from(month / 12), u32::from(month % 12) + 1, 1)?;
+    day_of(date)
+}
+
 /// One distinct (day, course) of a person's activity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 struct Mark {
@@ -125,6 +153,8 @@ struct InCourse {
     completed: Option<Day>,
     /// Completed lessons, one bit per lesson slug (see [`Index::lesson_bit`]).
     lessons: u64,
+    /// The months of the person's activity in the course.
+    months: Months,
 }
 
 /// What the index holds of one person; profile values are [`Texts`] codes, 0 for none.
@@ -140,6 +170,8 @@ struct Person {
     courses: Vec<InCourse>,
     /// The days of `marks`.
     active: Span,
+    /// The months of `marks` (those the index's months hold).
+    months: Months,
     /// The days of the courses' completions.
     completions: Span,
 }
@@ -219,6 +251,13 @@ struct Profile {
 struct Index {
     /// By account id.
     people: Vec<Person>,
+    /// The month (since 2000-01) of bit 0 of every [`Months`]: they hold [`MONTHS_HELD`] months
+    /// from it. Chosen at each load so that they hold the last nine years and the next few
+    /// months; a period reaching outside them is counted from the days.
+    first_month: u16,
+    /// The last day of any mark: a period ending on it or later holds its last month whole,
+    /// whatever its last date.
+    last_day: Day,
     texts: Texts,
     /// Per course, the lesson slugs in the order their bits were given (at most 64).
     lesson_slugs: HashMap<u16, Vec<String>>,
@@ -249,10 +288,24 @@ impl Index {
         u32::try_from(slugs.len() - 1).ok()
     }
 
+    /// The bit of `day`'s month, or 0 when the months do not hold it.
+    fn month_bit(&self, day: Day) -> Months {
+        month_of(day)
+            .checked_sub(self.first_month)
+            .filter(|m| *m < MONTHS_HELD)
+            .map_or(0, |m| 1 << m)
+    }
+
     fn add_mark(&mut self, id: i32, day: Day, course: u16, sorted: bool) {
+        let bit = self.month_bit(day);
+        self.last_day = self.last_day.max(day);
         if let Some(p) = self.person_mut(id) {
             let mark = Mark { day, course };
             p.active.add(day);
+            p.months |= bit;
+            if let Some(c) = p.course_mut(course) {
+                c.months |= bit;
+            }
             if sorted {
                 if let Err(at) = p.marks.binary_search(&mark) {
                     p.marks.insert(at, mark);
@@ -655,7 +708,10 @@ impl Live {
         let index = Arc::clone(&self.index);
         tokio::task::spawn_blocking(move || {
             let index = index.read().unwrap_or_else(|e| e.into_inner());
-            count(&Counter { index: &index })
+            count(&Counter {
+                index: &index,
+                whole_months: true,
+            })
         })
         .await
         .context("counting from the live statistics")
@@ -799,7 +855,10 @@ async fn load(db: &impl ConnectionTrait) -> anyhow::Result<(Index, Watermark, Wa
     let events = Watermark::new(max("progress_events").await? - slack);
     let changes = Watermark::new(max("stats_changes").await? - slack);
     let accounts = i32::try_from(max("users").await?).unwrap_or(i32::MAX);
-    let mut index = Index::default();
+    let mut index = Index {
+        first_month: first_month(Utc::now()),
+        ..Index::default()
+    };
     let mut from = 0i32;
     while from <= accounts {
         let to = from.saturating_add(LOAD_PAGE);
@@ -889,6 +948,12 @@ async fn load(db: &impl ConnectionTrait) -> anyhow::Result<(Index, Watermark, Wa
     Ok((index, events, changes))
 }
 
+/// The first month of the index's [`Months`] loaded at `now`: January nine years back, so that
+/// they hold up to August of next year (a load every [`RELOAD_EVERY`] moves them on).
+fn first_month(now: chrono::DateTime<Utc>) -> u16 {
+    u16::try_from((now.year() - 2009).max(0) * 12).unwrap_or(0)
+}
+
 /// Deletes the rows of the change feed older than [`FEED_KEPT_SECONDS`].
 async fn prune(db: &impl ConnectionTrait) -> anyhow::Result<()> {
     let before = Utc::now().timestamp() - FEED_KEPT_SECONDS;
@@ -902,10 +967,17 @@ async fn prune(db: &impl ConnectionTrait) -> anyhow::Result<()> {
 }
 
 /// Counts out of the index. A report is one pass over every person (split over the cores),
-/// filling every grouping it needs at once into dense arrays; distinct people are counted with
-/// a stamp per cell (the last person counted there), so nothing is sorted or hashed per person.
+/// filling every grouping it needs at once into dense arrays. People reached in the months a
+/// period holds whole are counted from their month bits (a person's bits, an AND, a count per
+/// line and year): only the marks of the months it holds in part are read, and only of people
+/// active in them. Completions, and periods reaching outside the months held, are counted from
+/// the days, with a stamp per cell (the last person counted there) for distinct people; nothing
+/// is sorted or hashed per person.
 pub(crate) struct Counter<'a> {
     index: &'a Index,
+    /// Whether whole months are counted from the month bits (else from the days; the same
+    /// counts, slower: the unit tests compare them).
+    whole_months: bool,
 }
 
 /// How many threads a pass uses.
@@ -936,8 +1008,115 @@ fn in_parallel<T: Send>(people: &[Person], pass: impl Fn(&[Person], usize) -> T 
     })
 }
 
+/// How a period is read from the month bits: the months it holds whole, and those it holds in
+/// part (at its ends), whose marks are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct MonthsOf {
+    whole: Months,
+    part: Months,
+}
+
+impl Index {
+    /// How the period of days `lo..=hi` is read from the month bits; `None` when it reaches
+    /// outside the months they hold.
+    fn months_of(&self, lo: Day, hi: Day) -> Option<MonthsOf> {
+        let (first, last) = (month_of(lo), month_of(hi));
+        if first < self.first_month
+            || u32::from(last) >= u32::from(self.first_month) + u32::from(MONTHS_HELD)
+            || lo > hi
+        {
+            return None;
+        }
+        let mut out = MonthsOf { whole: 0, part: 0 };
+        for month in first..=last {
+            let bit: Months = 1 << (month - self.first_month);
+            let starts = first_day_of_month(month)?;
+            let ends = first_day_of_month(month + 1).map_or(Day::MAX, |d| d.saturating_sub(1));
+            // A month is held in part when the period leaves out some of its days that may
+            // hold marks (none lies after the last day of any mark).
+            let cut = (month == first && lo > starts)
+                || (month == last && hi < ends && hi < self.last_day);
+            if cut {
+                out.part |= bit;
+            } else {
+                out.whole |= bit;
+            }
+        }
+        Some(out)
+    }
+
+    /// Of `months` (a person's, or theirs in one course), those of the period read as `w`:
+    /// the whole months from the bits, the others from `part`, the person's marks in the
+    /// period (of `course` only, when given).
+    fn period_months(
+        &self,
+        w: MonthsOf,
+        months: Months,
+        part: &[Mark],
+        course: Option<u16>,
+    ) -> Months {
+        let mut out = months & w.whole;
+        if months & w.part != 0 {
+            for m in part {
+                if course.is_none_or(|c| c == m.course) {
+                    out |= self.month_bit(m.day) & w.part;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Person {
+    /// The marks a period read as `w` needs: those of its days when it holds some of this
+    /// person's months in part, else none.
+    fn marks_of_part(&self, w: MonthsOf, lo: Day, hi: Day) -> &[Mark] {
+        if self.months & w.part != 0 {
+            self.marks_in(lo, hi)
+        } else {
+            &[]
+        }
+    }
+}
+
+/// A report's lines and years in month bits: each year's months, and the month line of each
+/// bit (`usize::MAX` outside the report).
+struct MonthLines<'a> {
+    years: &'a [Months],
+    lines: &'a [usize; MONTHS_HELD as usize],
+}
+
+impl MonthLines<'_> {
+    /// Counts a person once on `line`, and on that line once per year of `months`.
+    fn count_line(&self, tally: &mut Tally, line: usize, months: Months) {
+        bump(&mut tally.by_line, line);
+        let years = self.years.len();
+        for (y, mask) in self.years.iter().enumerate() {
+            if months & mask != 0 {
+                bump(&mut tally.by_line_year, line * years + y);
+            }
+        }
+    }
+
+    /// Counts a person once on the line of each month of `months`.
+    fn count_each(&self, tally: &mut Tally, months: Months) {
+        let years = self.years.len();
+        let mut bits = months;
+        while bits != 0 {
+            let bit = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            if let Some(&line) = self.lines.get(bit)
+                && line != usize::MAX
+            {
+                bump(&mut tally.by_line, line);
+                bump(&mut tally.by_line_year, line * years + line / 12);
+            }
+        }
+    }
+}
+
 /// One measure's counts: in total, per year, per line, per line and year.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Tally {
     total: u64,
     by_year: Vec<u64>,
@@ -1178,12 +1357,31 @@ impl Counter<'_> {
             })
             .collect();
         let named = |line: usize| names.get(line).is_some_and(Option::is_some);
+        // Whole months are counted from the month bits when the index's months hold the period.
+        let by_months = self.index.months_of(lo, hi).filter(|_| self.whole_months);
+        let first_line = (i32::from(self.index.first_month) - (first_year - 2000) * 12) as i64;
+        let mut year_masks: Vec<Months> = vec![0; years];
+        let mut month_lines = [usize::MAX; MONTHS_HELD as usize];
+        for (bit, line) in month_lines.iter_mut().enumerate() {
+            let Ok(at) = usize::try_from(first_line + bit as i64) else {
+                continue;
+            };
+            if let Some(mask) = year_masks.get_mut(at / 12) {
+                *mask |= 1 << bit;
+                *line = at;
+            }
+        }
+        let months = MonthLines {
+            years: &year_masks,
+            lines: &month_lines,
+        };
         let parts = in_parallel(&self.index.people, |people, first| {
             let mut tallies = [
                 Tally::new(n_lines, years),
                 Tally::new(n_lines, years),
                 Tally::new(n_lines, years),
             ];
+            let mut by_mechanism: Vec<Months> = vec![0; catalog.mechanism_names.len()];
             let mut reached_stamps = Stamps::new(n_lines, years);
             let mut trained_stamps = Stamps::new(n_lines, years);
             let mut countries = vec![false; texts.values.len() + 1];
@@ -1226,14 +1424,72 @@ impl Counter<'_> {
                         other => one(person.attribute(other) as usize, tally),
                     }
                 };
-                let active = person.marks_in(lo, hi);
-                if !active.is_empty()
-                    && let Some(seen) = countries.get_mut(person.country as usize)
-                {
-                    *seen = true;
-                }
-                for m in active {
-                    hit(0, m.day, m.course, &mut tallies);
+                if let Some(w) = by_months {
+                    // People reached, from the months of their activity in the period.
+                    let part = person.marks_of_part(w, lo, hi);
+                    let all = self.index.period_months(w, person.months, part, None);
+                    if all != 0 {
+                        if let Some(seen) = countries.get_mut(person.country as usize) {
+                            *seen = true;
+                        }
+                        let [reached, ..] = &mut tallies;
+                        reached.total += 1;
+                        for (y, mask) in year_masks.iter().enumerate() {
+                            if all & mask != 0 {
+                                bump(&mut reached.by_year, y);
+                            }
+                        }
+                        match lines {
+                            Dimension::Month => months.count_each(reached, all),
+                            Dimension::Course => {
+                                for c in &person.courses {
+                                    let line = usize::from(c.course);
+                                    let m =
+                                        self.index.period_months(w, c.months, part, Some(c.course));
+                                    if m != 0 && named(line) {
+                                        months.count_line(reached, line, m);
+                                    }
+                                }
+                            }
+                            Dimension::Mechanism => {
+                                for c in &person.courses {
+                                    let m =
+                                        self.index.period_months(w, c.months, part, Some(c.course));
+                                    if m == 0 {
+                                        continue;
+                                    }
+                                    for code in mechanisms
+                                        .get(usize::from(c.course))
+                                        .copied()
+                                        .unwrap_or(&no_mechanisms)
+                                    {
+                                        if let Some(acc) = by_mechanism.get_mut(*code as usize) {
+                                            *acc |= m;
+                                        }
+                                    }
+                                }
+                                for (line, m) in by_mechanism.iter_mut().enumerate() {
+                                    if *m != 0 {
+                                        months.count_line(reached, line, *m);
+                                        *m = 0;
+                                    }
+                                }
+                            }
+                            other => {
+                                months.count_line(reached, person.attribute(other) as usize, all);
+                            }
+                        }
+                    }
+                } else {
+                    let active = person.marks_in(lo, hi);
+                    if !active.is_empty()
+                        && let Some(seen) = countries.get_mut(person.country as usize)
+                    {
+                        *seen = true;
+                    }
+                    for m in active {
+                        hit(0, m.day, m.course, &mut tallies);
+                    }
                 }
                 if !person.completions.meets(lo, hi) {
                     continue;
@@ -1296,6 +1552,10 @@ impl Counter<'_> {
                     .fold(0u64, |m, at| m | (1u64 << at));
             }
         }
+        let by_months = (lo <= hi)
+            .then(|| self.index.months_of(lo, hi))
+            .flatten()
+            .filter(|_| self.whole_months);
         let parts = in_parallel(&self.index.people, |people, first| {
             let mut counts = vec![[0u64; 3]; n];
             let mut histograms = vec![[0u64; 65]; n];
@@ -1322,15 +1582,27 @@ impl Counter<'_> {
                         any[2] = true;
                     }
                 }
-                for m in p.marks_in(lo, hi) {
-                    let at = usize::from(m.course);
-                    if let (Some(last), Some(counted)) =
-                        (active_stamps.get_mut(at), counts.get_mut(at))
-                        && *last != stamp
-                    {
-                        *last = stamp;
-                        counted[1] += 1;
-                        any[1] = true;
+                if let Some(w) = by_months {
+                    let part = p.marks_of_part(w, lo, hi);
+                    for c in &p.courses {
+                        if self.index.period_months(w, c.months, part, Some(c.course)) != 0
+                            && let Some(counted) = counts.get_mut(usize::from(c.course))
+                        {
+                            counted[1] += 1;
+                            any[1] = true;
+                        }
+                    }
+                } else {
+                    for m in p.marks_in(lo, hi) {
+                        let at = usize::from(m.course);
+                        if let (Some(last), Some(counted)) =
+                            (active_stamps.get_mut(at), counts.get_mut(at))
+                            && *last != stamp
+                        {
+                            *last = stamp;
+                            counted[1] += 1;
+                            any[1] = true;
+                        }
                     }
                 }
                 for (total, counted) in totals.iter_mut().zip(any) {
@@ -1394,6 +1666,7 @@ impl Counter<'_> {
 }
 
 /// The course report's counts out of the index (see [`Counter::courses`]).
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct CourseCounts {
     /// Per course slug: enrolled, active this month, completed.
     pub per_course: BTreeMap<String, [u64; 3]>,
@@ -1446,6 +1719,102 @@ mod tests {
         span.add(20);
         assert!(span.meets(20, 30) && span.meets(0, 10) && span.meets(12, 14));
         assert!(!span.meets(21, 30) && !span.meets(0, 9));
+    }
+
+    #[test]
+    fn whole_months_count_from_their_bits_as_the_days_count() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN);
+        let now = d(2026, 11, 20);
+        let mut index = Index {
+            first_month: first_month(now.and_time(chrono::NaiveTime::MIN).and_utc()),
+            ..Index::default()
+        };
+        // A small xorshift, so that a failure replays.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut draw = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let (from, to) = (
+            day_of(d(2016, 10, 1)).unwrap_or(0),
+            day_of(now).unwrap_or(0),
+        );
+        for id in 1..=400 {
+            let profile = Profile {
+                id,
+                values: [
+                    Some(["KE", "BR", "IN", "FR"][draw(4) as usize].to_owned()),
+                    Some(["woman", "man"][draw(2) as usize].to_owned()),
+                    None,
+                    Some(["en", "fr"][draw(2) as usize].to_owned()),
+                ],
+                erased: false,
+            };
+            index.set_profile(profile);
+            for _ in 0..draw(12) {
+                let day = from + draw(u64::from(to - from) + 1) as Day;
+                let course = 1 + draw(4) as u16;
+                index.add_mark(id, day, course, true);
+                if draw(5) == 0
+                    && let Some(p) = index.person_mut(id)
+                    && let Some(c) = p.course_mut(course)
+                {
+                    c.enrolled = true;
+                    c.completed = Some(day);
+                    p.completions.add(day);
+                }
+            }
+        }
+        let catalog = Catalog {
+            slugs: (1..=4).map(|c| (c, format!("course-{c}"))).collect(),
+            mechanisms: [(1, vec![0]), (2, vec![0, 1]), (3, vec![1])]
+                .into_iter()
+                .collect(),
+            mechanism_names: vec!["upr".to_owned(), "treaty-bodies".to_owned()],
+            lessons: HashMap::new(),
+        };
+        let periods = [
+            (d(2025, 1, 1), d(2025, 12, 31)),
+            (d(2026, 1, 1), d(2026, 12, 31)),
+            (d(2023, 1, 1), d(2026, 12, 31)),
+            (d(2024, 2, 14), d(2024, 3, 2)),
+            (d(2025, 5, 3), d(2025, 5, 20)),
+            (d(2026, 3, 1), d(2026, 11, 10)),
+            (d(2017, 1, 1), d(2018, 6, 30)),
+            // Reaching before the months held: counted from the days alone.
+            (d(2016, 6, 1), d(2024, 6, 30)),
+        ];
+        let by_days = Counter {
+            index: &index,
+            whole_months: false,
+        };
+        let by_months = Counter {
+            index: &index,
+            whole_months: true,
+        };
+        for (from, to) in periods {
+            let period = Period::new(from, to).unwrap_or_else(|_| unreachable!());
+            let (lo, hi) = days_of(&period).unwrap_or((1, 0));
+            assert_eq!(
+                index.months_of(lo, hi).is_some(),
+                from.year() >= 2017,
+                "{period:?}"
+            );
+            for lines in Dimension::ALL {
+                let a = by_days.tally(&catalog, &period, lines, "prefer_not_to_say");
+                let b = by_months.tally(&catalog, &period, lines, "prefer_not_to_say");
+                assert!(a.sources[0].total > 0, "{period:?}");
+                assert_eq!(a.sources, b.sources, "{period:?} by {lines:?}");
+                assert_eq!(a.countries_reached, b.countries_reached, "{period:?}");
+            }
+            assert_eq!(
+                by_days.courses(&catalog, &period),
+                by_months.courses(&catalog, &period),
+                "{period:?}"
+            );
+        }
     }
 
     #[test]
