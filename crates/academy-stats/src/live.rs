@@ -174,6 +174,11 @@ struct Person {
     months: Months,
     /// The days of the courses' completions.
     completions: Span,
+    /// The months of the courses' completions (those the index's months hold).
+    completed_months: Months,
+    /// Whether two completions fall in one month, or one outside the months held: then
+    /// `completed_months` does not tell how many there are.
+    completions_stacked: bool,
 }
 
 impl Person {
@@ -290,8 +295,13 @@ impl Index {
 
     /// The bit of `day`'s month, or 0 when the months do not hold it.
     fn month_bit(&self, day: Day) -> Months {
+        Index::bit_of(self.first_month, day)
+    }
+
+    /// The bit of `day`'s month in [`Months`] from `first_month`, or 0 when they do not hold it.
+    fn bit_of(first_month: u16, day: Day) -> Months {
         month_of(day)
-            .checked_sub(self.first_month)
+            .checked_sub(first_month)
             .filter(|m| *m < MONTHS_HELD)
             .map_or(0, |m| 1 << m)
     }
@@ -340,6 +350,20 @@ impl Index {
         if let Some(p) = self.person_mut(profile.id) {
             [p.country, p.gender, p.organisation, p.language] = codes;
         }
+    }
+
+    /// Works out again a person's completed months from their courses.
+    fn settle_completions(&mut self, id: i32) {
+        let first_month = self.first_month;
+        let Some(p) = self.person_mut(id) else { return };
+        let (mut months, mut stacked) = (0, false);
+        for day in p.courses.iter().filter_map(|c| c.completed) {
+            let bit = Index::bit_of(first_month, day);
+            stacked |= bit == 0 || months & bit != 0;
+            months |= bit;
+        }
+        p.completed_months = months;
+        p.completions_stacked = stacked;
     }
 
     fn forget(&mut self, id: i32) {
@@ -764,6 +788,9 @@ impl PeopleRead {
                 p.completions.add(day);
             }
         }
+        for id in &found {
+            index.settle_completions(*id);
+        }
         found
     }
 }
@@ -1094,6 +1121,19 @@ impl MonthLines<'_> {
         for (y, mask) in self.years.iter().enumerate() {
             if months & mask != 0 {
                 bump(&mut tally.by_line_year, line * years + y);
+            }
+        }
+    }
+
+    /// Counts on `line` one for each month of `months`, in all and per year.
+    fn count_line_times(&self, tally: &mut Tally, line: usize, months: Months) {
+        let years = self.years.len();
+        if let Some(n) = tally.by_line.get_mut(line) {
+            *n += u64::from(months.count_ones());
+        }
+        for (y, mask) in self.years.iter().enumerate() {
+            if let Some(n) = tally.by_line_year.get_mut(line * years + y) {
+                *n += u64::from((months & mask).count_ones());
             }
         }
     }
@@ -1494,6 +1534,40 @@ impl Counter<'_> {
                 if !person.completions.meets(lo, hi) {
                     continue;
                 }
+                // Completions from the month bits, when they tell them all: one completion
+                // per month at most, the months the period holds in part left out, and lines
+                // that are not courses.
+                if let Some(w) = by_months
+                    && !person.completions_stacked
+                    && person.completed_months & w.part == 0
+                    && !matches!(lines, Dimension::Course | Dimension::Mechanism)
+                {
+                    let done = person.completed_months & w.whole;
+                    if done == 0 {
+                        continue;
+                    }
+                    let [_, trained, completions] = &mut tallies;
+                    trained.total += 1;
+                    completions.total += u64::from(done.count_ones());
+                    for (y, mask) in year_masks.iter().enumerate() {
+                        let n = (done & mask).count_ones();
+                        if n > 0 {
+                            bump(&mut trained.by_year, y);
+                            if let Some(c) = completions.by_year.get_mut(y) {
+                                *c += u64::from(n);
+                            }
+                        }
+                    }
+                    if lines == Dimension::Month {
+                        months.count_each(trained, done);
+                        months.count_each(completions, done);
+                    } else {
+                        let line = person.attribute(lines) as usize;
+                        months.count_line(trained, line, done);
+                        months.count_line_times(completions, line, done);
+                    }
+                    continue;
+                }
                 for c in &person.courses {
                     if let Some(day) = c.completed.filter(|d| (lo..=hi).contains(d)) {
                         hit(1, day, c.course, &mut tallies);
@@ -1764,6 +1838,7 @@ mod tests {
                     c.enrolled = true;
                     c.completed = Some(day);
                     p.completions.add(day);
+                    index.settle_completions(id);
                 }
             }
         }
