@@ -157,6 +157,20 @@ struct InCourse {
     months: Months,
 }
 
+/// Where one person's courses lie in [`Index::courses`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Slot {
+    at: u32,
+    len: u32,
+}
+
+impl Slot {
+    fn range(self) -> std::ops::Range<usize> {
+        let at = self.at as usize;
+        at..at + self.len as usize
+    }
+}
+
 /// What the index holds of one person; profile values are [`Texts`] codes, 0 for none.
 #[derive(Clone, Debug, Default)]
 struct Person {
@@ -166,8 +180,8 @@ struct Person {
     language: u32,
     /// Sorted, distinct.
     marks: Vec<Mark>,
-    /// Sorted by course.
-    courses: Vec<InCourse>,
+    /// Where their courses lie in [`Index::courses`], sorted by course.
+    courses: Slot,
     /// The days of `marks`.
     active: Span,
     /// The months of `marks` (those the index's months hold).
@@ -190,23 +204,6 @@ impl Person {
         let start = self.marks.partition_point(|m| m.day < lo);
         let end = self.marks.partition_point(|m| m.day <= hi);
         self.marks.get(start..end).unwrap_or_default()
-    }
-
-    fn course_mut(&mut self, course: u16) -> Option<&mut InCourse> {
-        let at = match self.courses.binary_search_by_key(&course, |c| c.course) {
-            Ok(at) => at,
-            Err(at) => {
-                self.courses.insert(
-                    at,
-                    InCourse {
-                        course,
-                        ..InCourse::default()
-                    },
-                );
-                at
-            }
-        };
-        self.courses.get_mut(at)
     }
 
     fn attribute(&self, lines: Dimension) -> u32 {
@@ -263,6 +260,12 @@ struct Index {
     /// The last day of any mark: a period ending on it or later holds its last month whole,
     /// whatever its last date.
     last_day: Day,
+    /// Every person's courses, one run per person (see [`Person::courses`]), in one array so
+    /// that a pass reads them in order rather than one allocation per person.
+    courses: Vec<InCourse>,
+    /// Entries of `courses` no person's run covers any more (a run grown after a load moves to
+    /// the end); [`Index::compact`] drops them.
+    loose: usize,
     texts: Texts,
     /// Per course, the lesson slugs in the order their bits were given (at most 64).
     lesson_slugs: HashMap<u16, Vec<String>>,
@@ -295,27 +298,81 @@ impl Index {
 
     /// The bit of `day`'s month, or 0 when the months do not hold it.
     fn month_bit(&self, day: Day) -> Months {
-        Index::bit_of(self.first_month, day)
-    }
-
-    /// The bit of `day`'s month in [`Months`] from `first_month`, or 0 when they do not hold it.
-    fn bit_of(first_month: u16, day: Day) -> Months {
         month_of(day)
-            .checked_sub(first_month)
+            .checked_sub(self.first_month)
             .filter(|m| *m < MONTHS_HELD)
             .map_or(0, |m| 1 << m)
+    }
+
+    /// A person's courses.
+    fn courses_of(&self, p: &Person) -> &[InCourse] {
+        self.courses.get(p.courses.range()).unwrap_or_default()
+    }
+
+    /// A person's state in `course`, added when they have none: in place when their run is
+    /// the last, else the run moves to the end.
+    fn course_mut(&mut self, id: i32, course: u16) -> Option<&mut InCourse> {
+        let end = self.courses.len();
+        let slot = self.person_mut(id)?.courses;
+        let range = slot.range();
+        let at = match self
+            .courses
+            .get(range.clone())?
+            .binary_search_by_key(&course, |c| c.course)
+        {
+            Ok(found) => range.start + found,
+            Err(place) => {
+                let new = InCourse {
+                    course,
+                    ..InCourse::default()
+                };
+                let moved = if range.end == end {
+                    slot
+                } else {
+                    self.courses.extend_from_within(range.clone());
+                    self.loose += range.len();
+                    Slot {
+                        at: u32::try_from(end).ok()?,
+                        len: slot.len,
+                    }
+                };
+                let at = moved.range().start + place;
+                self.courses.insert(at, new);
+                self.person_mut(id)?.courses = Slot {
+                    len: moved.len + 1,
+                    ..moved
+                };
+                at
+            }
+        };
+        self.courses.get_mut(at)
+    }
+
+    /// Drops the entries of `courses` no run covers, when they are over half of it.
+    fn compact(&mut self, always: bool) {
+        if !always && self.loose * 2 <= self.courses.len() {
+            return;
+        }
+        let mut kept = Vec::with_capacity(self.courses.len() - self.loose.min(self.courses.len()));
+        for p in &mut self.people {
+            let at = u32::try_from(kept.len()).unwrap_or(u32::MAX);
+            kept.extend_from_slice(self.courses.get(p.courses.range()).unwrap_or_default());
+            p.courses.at = at;
+        }
+        self.courses = kept;
+        self.loose = 0;
     }
 
     fn add_mark(&mut self, id: i32, day: Day, course: u16, sorted: bool) {
         let bit = self.month_bit(day);
         self.last_day = self.last_day.max(day);
+        if let Some(c) = self.course_mut(id, course) {
+            c.months |= bit;
+        }
         if let Some(p) = self.person_mut(id) {
             let mark = Mark { day, course };
             p.active.add(day);
             p.months |= bit;
-            if let Some(c) = p.course_mut(course) {
-                c.months |= bit;
-            }
             if sorted {
                 if let Err(at) = p.marks.binary_search(&mark) {
                     p.marks.insert(at, mark);
@@ -330,7 +387,7 @@ impl Index {
         let Some(bit) = self.lesson_bit(course, slug) else {
             return;
         };
-        if let Some(c) = self.person_mut(id).and_then(|p| p.course_mut(course)) {
+        if let Some(c) = self.course_mut(id, course) {
             c.lessons |= 1u64 << bit;
         }
     }
@@ -354,14 +411,16 @@ impl Index {
 
     /// Works out again a person's completed months from their courses.
     fn settle_completions(&mut self, id: i32) {
-        let first_month = self.first_month;
         let Some(p) = self.person_mut(id) else { return };
+        let slot = p.courses;
         let (mut months, mut stacked) = (0, false);
-        for day in p.courses.iter().filter_map(|c| c.completed) {
-            let bit = Index::bit_of(first_month, day);
+        for c in self.courses.get(slot.range()).unwrap_or_default() {
+            let Some(day) = c.completed else { continue };
+            let bit = self.month_bit(day);
             stacked |= bit == 0 || months & bit != 0;
             months |= bit;
         }
+        let Some(p) = self.person_mut(id) else { return };
         p.completed_months = months;
         p.completions_stacked = stacked;
     }
@@ -371,6 +430,7 @@ impl Index {
             .ok()
             .and_then(|i| self.people.get_mut(i))
         {
+            self.loose += p.courses.range().len();
             *p = Person::default();
         }
     }
@@ -382,6 +442,7 @@ impl Index {
             p.marks.dedup();
             p.marks.shrink_to_fit();
         }
+        self.compact(true);
     }
 }
 
@@ -720,6 +781,7 @@ impl Live {
             let mut index = self.write();
             read.apply(&mut index, chunk);
         }
+        self.write().compact(false);
         Ok(out)
     }
 
@@ -765,27 +827,29 @@ impl PeopleRead {
             if !found.contains(id) {
                 index.forget(*id);
             } else if let Some(p) = index.person_mut(*id) {
-                for c in &mut p.courses {
+                p.completions = Span::NONE;
+                let run = p.courses.range();
+                for c in index.courses.get_mut(run).unwrap_or_default() {
                     c.enrolled = false;
                     c.completed = None;
                 }
-                p.completions = Span::NONE;
             }
         }
         for (id, course) in self.enrolled {
             if found.contains(&id)
-                && let Some(c) = index.person_mut(id).and_then(|p| p.course_mut(course))
+                && let Some(c) = index.course_mut(id, course)
             {
                 c.enrolled = true;
             }
         }
         for (id, course, day) in self.completed {
             if found.contains(&id)
-                && let Some(p) = index.person_mut(id)
-                && let Some(c) = p.course_mut(course)
+                && let Some(c) = index.course_mut(id, course)
             {
                 c.completed = Some(day);
-                p.completions.add(day);
+                if let Some(p) = index.person_mut(id) {
+                    p.completions.add(day);
+                }
             }
         }
         for id in &found {
@@ -969,6 +1033,7 @@ async fn load(db: &impl ConnectionTrait) -> anyhow::Result<(Index, Watermark, Wa
                 index.add_mark(id, day, course, false);
             }
         }
+        index.compact(false);
         from = to;
     }
     index.finish();
@@ -1482,7 +1547,7 @@ impl Counter<'_> {
                         match lines {
                             Dimension::Month => months.count_each(reached, all),
                             Dimension::Course => {
-                                for c in &person.courses {
+                                for c in self.index.courses_of(person) {
                                     let line = usize::from(c.course);
                                     let m =
                                         self.index.period_months(w, c.months, part, Some(c.course));
@@ -1492,7 +1557,7 @@ impl Counter<'_> {
                                 }
                             }
                             Dimension::Mechanism => {
-                                for c in &person.courses {
+                                for c in self.index.courses_of(person) {
                                     let m =
                                         self.index.period_months(w, c.months, part, Some(c.course));
                                     if m == 0 {
@@ -1568,7 +1633,7 @@ impl Counter<'_> {
                     }
                     continue;
                 }
-                for c in &person.courses {
+                for c in self.index.courses_of(person) {
                     if let Some(day) = c.completed.filter(|d| (lo..=hi).contains(d)) {
                         hit(1, day, c.course, &mut tallies);
                         hit(2, day, c.course, &mut tallies);
@@ -1638,7 +1703,7 @@ impl Counter<'_> {
             for (i, p) in people.iter().enumerate() {
                 let stamp = u32::try_from(first + i + 1).unwrap_or(u32::MAX);
                 let mut any = [false; 3];
-                for c in &p.courses {
+                for c in self.index.courses_of(p) {
                     let at = usize::from(c.course);
                     let (Some(counted), Some(histogram)) =
                         (counts.get_mut(at), histograms.get_mut(at))
@@ -1658,7 +1723,7 @@ impl Counter<'_> {
                 }
                 if let Some(w) = by_months {
                     let part = p.marks_of_part(w, lo, hi);
-                    for c in &p.courses {
+                    for c in self.index.courses_of(p) {
                         if self.index.period_months(w, c.months, part, Some(c.course)) != 0
                             && let Some(counted) = counts.get_mut(usize::from(c.course))
                         {
@@ -1786,6 +1851,63 @@ mod tests {
     }
 
     #[test]
+    fn courses_stay_in_one_run_per_person_as_they_grow_and_after_compacting() {
+        let mut index = Index::default();
+        let mut expected: BTreeMap<i32, BTreeSet<u16>> = BTreeMap::new();
+        // People take courses in turn, so every run but the last one moves as it grows.
+        for (n, (id, course)) in [
+            (1, 5),
+            (2, 3),
+            (1, 2),
+            (3, 9),
+            (2, 1),
+            (1, 7),
+            (2, 3),
+            (1, 5),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if let Some(c) = index.course_mut(id, course) {
+                c.lessons |= 1 << n;
+            }
+            expected.entry(id).or_default().insert(course);
+        }
+        index.forget(3);
+        expected.remove(&3);
+        let runs = |index: &Index| -> BTreeMap<i32, Vec<u16>> {
+            (0..index.people.len())
+                .filter_map(|i| {
+                    let p = index.people.get(i)?;
+                    let run: Vec<u16> = index.courses_of(p).iter().map(|c| c.course).collect();
+                    (!run.is_empty()).then_some((i32::try_from(i).ok()?, run))
+                })
+                .collect()
+        };
+        let want: BTreeMap<i32, Vec<u16>> = expected
+            .iter()
+            .map(|(id, set)| (*id, set.iter().copied().collect()))
+            .collect();
+        assert_eq!(runs(&index), want);
+        assert!(index.loose > 0);
+        let lessons = |index: &Index| {
+            index.people.get(1).map(|p| {
+                index
+                    .courses_of(p)
+                    .iter()
+                    .map(|c| c.lessons)
+                    .collect::<Vec<_>>()
+            })
+        };
+        // Course 2 got bit 2; course 5 bits 0 and 7; course 7 bit 5.
+        assert_eq!(lessons(&index), Some(vec![1 << 2, 1 | 1 << 7, 1 << 5]));
+        index.compact(true);
+        assert_eq!(runs(&index), want);
+        assert_eq!((index.loose, index.courses.len()), (0, 5));
+        assert_eq!(lessons(&index), Some(vec![1 << 2, 1 | 1 << 7, 1 << 5]));
+    }
+
+    #[test]
     fn a_span_meets_the_periods_its_days_may_lie_in() {
         let mut span = Span::default();
         assert!(!span.meets(0, Day::MAX));
@@ -1832,12 +1954,13 @@ mod tests {
                 let course = 1 + draw(4) as u16;
                 index.add_mark(id, day, course, true);
                 if draw(5) == 0
-                    && let Some(p) = index.person_mut(id)
-                    && let Some(c) = p.course_mut(course)
+                    && let Some(c) = index.course_mut(id, course)
                 {
                     c.enrolled = true;
                     c.completed = Some(day);
-                    p.completions.add(day);
+                    if let Some(p) = index.person_mut(id) {
+                        p.completions.add(day);
+                    }
                     index.settle_completions(id);
                 }
             }
