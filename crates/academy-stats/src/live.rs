@@ -6,8 +6,8 @@
 //! learning activity (a day and a course per distinct pair, not the events; and one bit per
 //! month of activity, in all and per course), and per course whether they are enrolled, the
 //! day they completed it and which lessons they completed (a bit each). No name, no event, no
-//! answer. Nothing leaves it but the grouped counts the
-//! reports publish through [`crate::disclosure`].
+//! answer. Nothing leaves it but the grouped counts the reports publish through
+//! [`crate::disclosure`].
 //!
 //! Kept current from the database alone, so every server of a deployment counts what any of
 //! them recorded:
@@ -1059,12 +1059,13 @@ async fn prune(db: &impl ConnectionTrait) -> anyhow::Result<()> {
 }
 
 /// Counts out of the index. A report is one pass over every person (split over the cores),
-/// filling every grouping it needs at once into dense arrays. People reached in the months a
-/// period holds whole are counted from their month bits (a person's bits, an AND, a count per
-/// line and year): only the marks of the months it holds in part are read, and only of people
-/// active in them. Completions, and periods reaching outside the months held, are counted from
-/// the days, with a stamp per cell (the last person counted there) for distinct people; nothing
-/// is sorted or hashed per person.
+/// filling every grouping it needs at once into dense arrays. People reached, and completions,
+/// in the months a period holds whole are counted from their month bits (a person's bits, an
+/// AND, a count per line and year): only the marks of the months it holds in part are read, and
+/// only of people active in them; a person's courses are read for lines by course or mechanism,
+/// or when two of their completions share a month. Periods reaching outside the months held
+/// are counted from the days, with a stamp per cell (the last person counted there) for
+/// distinct people. Nothing is sorted or hashed per person.
 pub(crate) struct Counter<'a> {
     index: &'a Index,
     /// Whether whole months are counted from the month bits (else from the days; the same
