@@ -1180,6 +1180,26 @@ struct MonthLines<'a> {
 }
 
 impl MonthLines<'_> {
+    /// Counts a person once in the total, and once per year of `months`.
+    fn count_once(&self, tally: &mut Tally, months: Months) {
+        tally.total += 1;
+        for (y, mask) in self.years.iter().enumerate() {
+            if months & mask != 0 {
+                bump(&mut tally.by_year, y);
+            }
+        }
+    }
+
+    /// Counts one for each month of `months`, in the total and per year.
+    fn count_times(&self, tally: &mut Tally, months: Months) {
+        tally.total += u64::from(months.count_ones());
+        for (y, mask) in self.years.iter().enumerate() {
+            if let Some(n) = tally.by_year.get_mut(y) {
+                *n += u64::from((months & mask).count_ones());
+            }
+        }
+    }
+
     /// Counts a person once on `line`, and on that line once per year of `months`.
     fn count_line(&self, tally: &mut Tally, line: usize, months: Months) {
         bump(&mut tally.by_line, line);
@@ -1539,12 +1559,7 @@ impl Counter<'_> {
                             *seen = true;
                         }
                         let [reached, ..] = &mut tallies;
-                        reached.total += 1;
-                        for (y, mask) in year_masks.iter().enumerate() {
-                            if all & mask != 0 {
-                                bump(&mut reached.by_year, y);
-                            }
-                        }
+                        months.count_once(reached, all);
                         match lines {
                             Dimension::Month => months.count_each(reached, all),
                             Dimension::Course => {
@@ -1613,17 +1628,8 @@ impl Counter<'_> {
                         continue;
                     }
                     let [_, trained, completions] = &mut tallies;
-                    trained.total += 1;
-                    completions.total += u64::from(done.count_ones());
-                    for (y, mask) in year_masks.iter().enumerate() {
-                        let n = (done & mask).count_ones();
-                        if n > 0 {
-                            bump(&mut trained.by_year, y);
-                            if let Some(c) = completions.by_year.get_mut(y) {
-                                *c += u64::from(n);
-                            }
-                        }
-                    }
+                    months.count_once(trained, done);
+                    months.count_times(completions, done);
                     if lines == Dimension::Month {
                         months.count_each(trained, done);
                         months.count_each(completions, done);
@@ -1692,10 +1698,7 @@ impl Counter<'_> {
                     .fold(0u64, |m, at| m | (1u64 << at));
             }
         }
-        let by_months = (lo <= hi)
-            .then(|| self.index.months_of(lo, hi))
-            .flatten()
-            .filter(|_| self.whole_months);
+        let by_months = self.index.months_of(lo, hi).filter(|_| self.whole_months);
         let parts = in_parallel(&self.index.people, |people, first| {
             let mut counts = vec![[0u64; 3]; n];
             let mut histograms = vec![[0u64; 65]; n];
